@@ -1,0 +1,85 @@
+"""rooms-lti: an LTI 1.3 tool for course rooms."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import load_settings
+from app.database import configure_sqlite
+from app.extensions import babel, cache, csrf, db, login_manager, migrate
+from app.logging_setup import configure_logging
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _select_locale():
+    from app.auth.launch_session import current_launch_claims
+
+    if current_launch_claims() is not None:
+        from flask_login import current_user
+
+        if current_user.is_authenticated and current_user.locale:
+            return current_user.locale.replace("-", "_")
+    return request.accept_languages.best_match(["en"]) or "en"
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    instance_path = os.environ.get("ROOMS_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+
+    # Configuration: the environment first, then explicit overrides (tests).
+    app.config.from_mapping(load_settings(instance_path))
+    if overrides:
+        app.config.update(overrides)
+    configure_logging(app.config["ROOMS_LOG_LEVEL"], app.config["ROOMS_LOG_FORMAT"])
+    configure_sqlite(app.config["ROOMS_SQLITE_BUSY_TIMEOUT_MS"])
+
+    if app.config["ROOMS_PROXY_COUNT"]:
+        count = app.config["ROOMS_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count, x_prefix=count)
+
+    # Extensions. The launch session hook must run before Flask-WTF's CSRF
+    # check, which reads the CSRF secret from the session it fills.
+    from app.auth.launch_session import LaunchSessionInterface, load_launch_session
+
+    app.session_interface = LaunchSessionInterface()
+    app.before_request(load_launch_session)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    cache.init_app(app)
+
+    from app.auth import access  # noqa: F401  (registers the flask-login request loader)
+
+    # Blueprints.
+    from app.auth.views import bp as auth_bp
+    from app.courses.views import bp as courses_bp
+    from app.health import bp as health_bp
+    from app.lti.views import bp as lti_bp
+
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(health_bp)
+
+    # Pages, errors and headers.
+    from app.errors import init_error_handlers
+    from app.security import init_security_headers
+    from app.templating import init_templating
+
+    init_error_handlers(app)
+    init_security_headers(app)
+    init_templating(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,127 @@
+"""Adding, updating and removing platform registrations."""
+
+import logging
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Deployment, DeploymentPolicy, DeploymentStatus, Platform
+from app.models.base import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class InvalidRegistration(ValueError):
+    """A registration field is missing or malformed."""
+
+
+@dataclass
+class PlatformFields:
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    jwks_url: str
+    auth_token_url: str = ""
+    auth_audience: str = ""
+    name: str = ""
+    deployment_policy: DeploymentPolicy = DeploymentPolicy.APPROVE
+    deployment_ids: list[str] = field(default_factory=list)
+
+
+def _check_url(value: str, what: str, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise InvalidRegistration(f"The {what} is required.")
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise InvalidRegistration(f"The {what} {value!r} is not an http or https URL.")
+    return value
+
+
+def validate_fields(fields: PlatformFields) -> PlatformFields:
+    issuer = (fields.issuer or "").strip()
+    client_id = (fields.client_id or "").strip()
+    if not issuer:
+        raise InvalidRegistration("The issuer is required.")
+    if len(issuer) > 500 or len(client_id) > 500:
+        raise InvalidRegistration("The issuer and client id must be at most 500 characters.")
+    if not client_id:
+        raise InvalidRegistration("The client id is required.")
+    deployment_ids = [value.strip() for value in fields.deployment_ids if value and value.strip()]
+    for value in deployment_ids:
+        if len(value) > 500:
+            raise InvalidRegistration(f"The deployment id {value[:40]!r}... is longer than 500 characters.")
+    return PlatformFields(
+        issuer=issuer,
+        client_id=client_id,
+        auth_login_url=_check_url(fields.auth_login_url, "OIDC authentication URL"),
+        jwks_url=_check_url(fields.jwks_url, "public keyset (JWKS) URL"),
+        auth_token_url=_check_url(fields.auth_token_url, "access token URL", required=False),
+        auth_audience=(fields.auth_audience or "").strip(),
+        name=(fields.name or "").strip()[:200],
+        deployment_policy=DeploymentPolicy(fields.deployment_policy),
+        deployment_ids=list(dict.fromkeys(deployment_ids)),
+    )
+
+
+def save_platform(session: Session, fields: PlatformFields) -> tuple[Platform, bool]:
+    """Add a platform, or update the one with the same issuer and client id.
+
+    Returns the platform and whether it was created. Deployment ids listed are
+    added as active; existing deployments are kept.
+    """
+    fields = validate_fields(fields)
+    platform = session.scalars(
+        select(Platform).where(Platform.issuer == fields.issuer, Platform.client_id == fields.client_id)
+    ).first()
+    created = platform is None
+    if created:
+        platform = Platform(issuer=fields.issuer, client_id=fields.client_id)
+        session.add(platform)
+
+    platform.name = fields.name or platform.name or fields.issuer
+    platform.auth_login_url = fields.auth_login_url
+    platform.auth_token_url = fields.auth_token_url
+    platform.auth_audience = fields.auth_audience
+    if platform.jwks_url != fields.jwks_url:
+        platform.jwks_json = None
+        platform.jwks_expires_at = None
+    platform.jwks_url = fields.jwks_url
+    platform.deployment_policy = fields.deployment_policy
+    session.flush()
+
+    known = {deployment.deployment_id: deployment for deployment in platform.deployments}
+    for deployment_id in fields.deployment_ids:
+        deployment = known.get(deployment_id)
+        if deployment is None:
+            session.add(
+                Deployment(
+                    platform_id=platform.id,
+                    deployment_id=deployment_id,
+                    status=DeploymentStatus.ACTIVE,
+                    decided_at=utcnow(),
+                )
+            )
+        elif deployment.status != DeploymentStatus.ACTIVE:
+            deployment.status = DeploymentStatus.ACTIVE
+            deployment.decided_at = utcnow()
+    session.flush()
+    session.refresh(platform)
+
+    logger.info("%s platform %s (iss=%s, client_id=%s)", "Added" if created else "Updated", platform.id, platform.issuer, platform.client_id)
+    return platform, created
+
+
+def find_platforms(session: Session, selector: str, client_id: str | None = None) -> list[Platform]:
+    """Find platforms by numeric id, or by issuer and optional client id."""
+    if selector.isdigit() and client_id is None:
+        platform = session.get(Platform, int(selector))
+        return [platform] if platform else []
+    query = select(Platform).where(Platform.issuer == selector)
+    if client_id:
+        query = query.where(Platform.client_id == client_id)
+    return list(session.scalars(query.order_by(Platform.id)))

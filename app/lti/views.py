@@ -1,0 +1,154 @@
+"""LTI endpoints: login initiation, launch and the tool's public key set."""
+
+import logging
+
+from flask import Blueprint, current_app, jsonify, make_response, request, session, url_for
+from flask_babel import gettext as _
+from pylti1p3.contrib.flask import FlaskRequest
+from pylti1p3.exception import LtiException
+
+from app.auth.launch_session import attach_launch, issue_token, new_launch_claims
+from app.courses.views import room_list
+from app.errors import render_error
+from app.extensions import cache, csrf, db
+from app.lti import keys
+from app.lti.exceptions import LaunchRejected
+from app.lti.launch import LaunchSettings, RoomsMessageLaunch, state_cookie_name
+from app.lti.login import RoomsOIDCLogin
+from app.lti.rejections import record_rejection
+from app.lti.services import record_launch
+from app.lti.tool_config import DatabaseToolConf
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("lti", __name__)
+
+
+def _allowed_hosts() -> set[str]:
+    hosts = {request.host.lower()}
+    base_url = current_app.config["ROOMS_BASE_URL"]
+    hosts.add(base_url.split("://", 1)[-1].split("/", 1)[0].lower())
+    return hosts
+
+
+def _launch_settings() -> LaunchSettings:
+    config = current_app.config
+    return LaunchSettings(
+        clock_leeway=config["ROOMS_CLOCK_LEEWAY"],
+        jwks_timeout=config["ROOMS_JWKS_TIMEOUT"],
+        jwks_min_fetch_interval=config["ROOMS_JWKS_MIN_FETCH_INTERVAL"],
+        jwks_default_max_age=config["ROOMS_JWKS_DEFAULT_MAX_AGE"],
+    )
+
+
+def _rejection_page(error: LaunchRejected, *, stage: str, issuer: str, client_id: str, deployment_id: str = ""):
+    db.session.rollback()
+    logger.warning(
+        "LTI %s rejected (iss=%s, client_id=%s, deployment_id=%s): %s",
+        stage,
+        issuer or "-",
+        client_id or "-",
+        deployment_id or "-",
+        error.reason,
+    )
+    record_rejection(db.session, stage=stage, issuer=issuer, client_id=client_id, deployment_id=deployment_id, reason=error.reason)
+    db.session.commit()
+
+    if error.advice == "register":
+        advice = _(
+            "This LMS is not registered with the tool. Ask your LMS administrator to register it "
+            "(the tool's README explains how), then open the tool again."
+        )
+    elif error.advice == "await_approval":
+        advice = _(
+            "This installation of the tool waits for approval by your LMS administrator. "
+            "Try again once they have approved it."
+        )
+    elif error.advice == "retry":
+        advice = _("The LMS could not be reached to check the launch. Try again in a minute.")
+    else:
+        advice = _("Open the tool again from your course in the LMS.")
+    return render_error(error.status, _("The tool could not be opened"), advice, detail=error.reason)
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+@csrf.exempt
+def login():
+    tool_conf = DatabaseToolConf(db.session)
+    oidc_login = RoomsOIDCLogin(
+        FlaskRequest(),
+        tool_conf,
+        cache=cache,
+        allowed_hosts=_allowed_hosts(),
+        state_max_age=current_app.config["ROOMS_LOGIN_STATE_MAX_AGE"],
+    )
+
+    try:
+        response = oidc_login.redirect(url_for("lti.launch", _external=True))
+    except LaunchRejected as error:
+        return _rejection_page(
+            error, stage="login", issuer=oidc_login.param("iss"), client_id=oidc_login.param("client_id")
+        )
+
+    login_state = oidc_login.login_state
+    secure = current_app.config["ROOMS_SECURE_COOKIES"]
+    response.set_cookie(
+        state_cookie_name(login_state.state),
+        login_state.state,
+        max_age=current_app.config["ROOMS_LOGIN_STATE_MAX_AGE"],
+        httponly=True,
+        secure=secure,
+        samesite="None" if secure else "Lax",
+        partitioned=secure,
+        path="/lti/",
+    )
+    return response
+
+
+@bp.post("/lti/launch")
+@csrf.exempt
+def launch():
+    tool_conf = DatabaseToolConf(db.session)
+    message_launch = RoomsMessageLaunch(FlaskRequest(), tool_conf, cache=cache, settings=_launch_settings())
+
+    try:
+        message_launch.validate()
+        claims = message_launch.claims()
+        if claims.get("https://purl.imsglobal.org/spec/lti/claim/message_type") != "LtiResourceLinkRequest":
+            raise LaunchRejected("Adding rooms through the LMS's content selection is not available yet.")
+        launched = record_launch(db.session, message_launch.platform, message_launch.deployment, claims)
+    except (LaunchRejected, LtiException) as error:
+        if isinstance(error, LtiException):
+            error = LaunchRejected(str(error))
+        login_state = message_launch.login_state
+        return _rejection_page(
+            error,
+            stage="launch",
+            issuer=login_state.issuer if login_state else "",
+            client_id=login_state.client_id if login_state else "",
+            deployment_id=str(message_launch.claims().get("https://purl.imsglobal.org/spec/lti/claim/deployment_id", ""))[:500],
+        )
+    db.session.commit()
+
+    launch_claims = new_launch_claims(
+        user_id=launched.user.id,
+        course_id=launched.course.id,
+        identity_id=launched.identity.id,
+        deployment_id=message_launch.deployment.id,
+    )
+    attach_launch(launch_claims)
+    session.new_cookie_token = issue_token(launch_claims)
+
+    # The launch returns the course page itself because a redirect could not
+    # carry the launch token without putting it in the URL.
+    response = make_response(room_list(course_id=launched.course.id))
+    response.delete_cookie(state_cookie_name(request.form.get("state", "")), path="/lti/")
+    return response
+
+
+@bp.get("/lti/jwks")
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    response = jsonify(keys.published_jwks(db.session))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,109 @@
+"""The run and demo commands: prepare the database and keys, then serve."""
+
+import atexit
+import logging
+import os
+import subprocess
+import sys
+import time
+
+import click
+import requests
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from werkzeug.serving import run_simple
+
+from app.extensions import db
+from app.lti import keys
+from app.lti.platforms import PlatformFields, save_platform
+from app.models import DeploymentPolicy
+
+logger = logging.getLogger(__name__)
+
+DEMO_CLIENT_ID = "rooms-demo"
+DEMO_DEPLOYMENT_ID = "1"
+
+
+def prepare_database() -> None:
+    """Apply migrations and make sure the tool has signing keys."""
+    upgrade()
+    keys.ensure_keys(db.session, current_app.config["ROOMS_KEY_ENCRYPTION_KEY"])
+    db.session.commit()
+
+
+def _serve(host: str, port: int) -> None:
+    app = current_app._get_current_object()
+    logger.info("rooms-lti serving on http://%s:%s", host, port)
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@with_appcontext
+def serve_command(host, port):
+    """Apply migrations, then serve the tool with the embedded web server."""
+    prepare_database()
+    _serve(host, port)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise click.ClickException(f"The demo LMS exited with status {process.returncode}.")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise click.ClickException(f"The demo LMS did not respond at {url} within {seconds:g} seconds.")
+
+
+@click.command("demo")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port of the tool.")
+@click.option("--lms-port", default=5001, show_default=True, type=int, help="Port of the demo LMS.")
+@with_appcontext
+def demo_command(port, lms_port):
+    """Run the tool and the demo LMS beside it, registered with each other.
+
+    The tool listens on 127.0.0.1 and the demo LMS on localhost, which the
+    browser treats as another site, as it would treat a real LMS.
+    """
+    prepare_database()
+
+    issuer = f"http://localhost:{lms_port}"
+    tool_url = f"http://127.0.0.1:{port}"
+    save_platform(
+        db.session,
+        PlatformFields(
+            issuer=issuer,
+            client_id=DEMO_CLIENT_ID,
+            auth_login_url=f"{issuer}/auth",
+            auth_token_url=f"{issuer}/token",
+            jwks_url=f"{issuer}/jwks",
+            name="Demo LMS",
+            deployment_policy=DeploymentPolicy.APPROVE,
+            deployment_ids=[DEMO_DEPLOYMENT_ID],
+        ),
+    )
+    db.session.commit()
+
+    data_dir = os.path.join(current_app.instance_path, "demo")
+    lms = subprocess.Popen(
+        [
+            sys.executable, "-m", "demo",
+            "--host", "127.0.0.1",
+            "--port", str(lms_port),
+            "--tool-url", tool_url,
+            "--client-id", DEMO_CLIENT_ID,
+            "--deployment-id", DEMO_DEPLOYMENT_ID,
+            "--data-dir", data_dir,
+        ]
+    )
+    atexit.register(lms.terminate)
+    _wait_until_up(f"http://127.0.0.1:{lms_port}/jwks", lms)
+
+    click.echo(f"\nDemo LMS: open http://localhost:{lms_port}/ in a browser.\nTool: {tool_url}\n")
+    _serve("127.0.0.1", port)

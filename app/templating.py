@@ -1,0 +1,46 @@
+"""Values every template can use."""
+
+from flask import Flask, g
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+
+from app.models import CourseRole
+
+from app.auth.launch_session import TOKEN_FIELD, TOKEN_HEADER, renewed_token
+from app.security import script_nonce
+
+
+def init_templating(app: Flask) -> None:
+    @app.context_processor
+    def _template_values():
+        return {
+            "script_nonce": script_nonce,
+            "launch_token_field": TOKEN_FIELD,
+            "launch_token_header": TOKEN_HEADER,
+            "launch_token": _page_launch_token,
+            "csrf_token": generate_csrf,
+            "course_access": g.get("course_access"),
+            "role_label": role_label,
+            "get_locale": get_locale,
+        }
+
+
+def role_label(access) -> str:
+    """Return the user's course role as the pages show it."""
+    if access.role == CourseRole.INSTRUCTOR:
+        label = _("Teaching assistant") if access.membership.is_teaching_assistant else _("Instructor")
+    elif access.role == CourseRole.LEARNER:
+        label = _("Learner")
+    else:
+        label = _("Viewer")
+    if access.is_lms_admin:
+        label = _("%(role)s, LMS administrator", role=label)
+    return label
+
+
+def _page_launch_token() -> str:
+    # One renewed token per page, shared by every form on it.
+    if "page_launch_token" not in g:
+        g.page_launch_token = renewed_token()
+    return g.page_launch_token

@@ -1,0 +1,122 @@
+"""Shared fixtures: an app on its own migrated SQLite file, and a test platform."""
+
+import shutil
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+from app.lti import keys
+from app.lti.platforms import PlatformFields, save_platform
+from app.models import DeploymentPolicy
+from tests.support.jwks_server import KeySetServer
+from tests.support.tokens import TestPlatform
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory, monkeypatch_session):
+    """A database file with every migration applied, copied by each test."""
+    instance = tmp_path_factory.mktemp("template-instance")
+    monkeypatch_session.setenv("ROOMS_INSTANCE_PATH", str(instance))
+    app = create_app({"ROOMS_BASE_URL": "http://localhost"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return instance / "rooms.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def monkeypatch_session():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+@pytest.fixture
+def app(tmp_path, migrated_database, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    shutil.copy(migrated_database, instance / "rooms.sqlite3")
+    monkeypatch.setenv("ROOMS_INSTANCE_PATH", str(instance))
+    for name in ("ROOMS_DATABASE_URL", "ROOMS_REDIS_URL", "ROOMS_SECRET_KEY", "ROOMS_KEY_ENCRYPTION_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+    app = create_app({"ROOMS_BASE_URL": "http://localhost", "TESTING": True})
+    with app.app_context():
+        keys.ensure_keys(db.session, app.config["ROOMS_KEY_ENCRYPTION_KEY"])
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def key_server():
+    server = KeySetServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def test_platform(app, key_server):
+    """A platform registered with the tool, whose key set the key server publishes."""
+    platform = TestPlatform()
+    key_server.keys = [platform.key.public_jwk]
+    with app.app_context():
+        save_platform(
+            db.session,
+            PlatformFields(
+                issuer=platform.issuer,
+                client_id=platform.client_id,
+                auth_login_url=f"{platform.issuer}/auth?tenant=7",
+                auth_token_url=f"{platform.issuer}/token",
+                jwks_url=key_server.url,
+                deployment_policy=DeploymentPolicy.APPROVE,
+                deployment_ids=[platform.deployment_id],
+            ),
+        )
+        db.session.commit()
+    return platform
+
+
+def start_login(client, platform: TestPlatform, *, method="GET", **extra):
+    """Send a login initiation; return the response and the parsed auth redirect parameters."""
+    params = {
+        "iss": platform.issuer,
+        "login_hint": "hint-1",
+        "target_link_uri": "http://localhost/lti/launch",
+        "lti_message_hint": "message-hint-1",
+        "client_id": platform.client_id,
+        "lti_deployment_id": platform.deployment_id,
+    }
+    params.update(extra)
+    params = {name: value for name, value in params.items() if value is not None}
+    if method == "GET":
+        response = client.get("/lti/login", query_string=params)
+    else:
+        response = client.post("/lti/login", data=params)
+    auth = {}
+    if response.status_code in (302, 303):
+        auth = {name: values[0] for name, values in parse_qs(urlsplit(response.location).query).items()}
+    return response, auth
+
+
+def complete_launch(client, platform: TestPlatform, auth: dict, *, claims=None, token=None, **claim_values):
+    """Post an id_token for a login's state and nonce, as the platform's auto-submitted form does."""
+    if token is None:
+        claims = claims or platform.claims(nonce=auth["nonce"], **claim_values)
+        token = platform.sign(claims)
+    return client.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
+
+
+def launch(client, platform: TestPlatform, *, login_method="GET", **claim_values):
+    response, auth = start_login(client, platform, method=login_method)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return complete_launch(client, platform, auth, **claim_values)
