@@ -91,7 +91,13 @@ def load_settings(instance_path: str) -> dict:
     database_url = _env("DATABASE_URL") or f"sqlite:///{instance / 'rooms.sqlite3'}"
     redis_url = _env("REDIS_URL")
     base_url = (_env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
-    secure_cookies = _env_bool("SECURE_COOKIES", base_url.startswith("https://"))
+    # Browsers accept Secure cookies from http://localhost and http://127.0.0.1,
+    # and only SameSite=None; Secure; Partitioned cookies reach a tool in a
+    # cross-site iframe (checked with Chromium 156), so the local demo uses them too.
+    base_host = base_url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+    secure_cookies = _env_bool(
+        "SECURE_COOKIES", base_url.startswith("https://") or base_host in {"localhost", "127.0.0.1", "[::1]"}
+    )
 
     settings = {
         "SECRET_KEY": secret_key,

@@ -13,6 +13,7 @@ from app.models.lti import (
     UsedNonce,
 )
 from app.models.people import Identity, User
+from app.models.rooms import Room, RoomCoEditor, RoomStatus, RoomTag
 
 __all__ = [
     "Base",
@@ -25,6 +26,10 @@ __all__ = [
     "Identity",
     "Platform",
     "RejectedLaunch",
+    "Room",
+    "RoomCoEditor",
+    "RoomStatus",
+    "RoomTag",
     "ToolKey",
     "ToolKeyStatus",
     "UsedNonce",

@@ -1,0 +1,101 @@
+"""Rooms and what they contain: tags, co-editors, assets, storyboard, interactions."""
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, string_enum, utcnow
+from app.models.courses import Course
+from app.models.people import User
+
+ROOM_NAME_MAX = 200
+ROOM_DESCRIPTION_MAX = 5000
+TAG_MAX = 50
+TAGS_PER_ROOM_MAX = 20
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class RoomStatus(enum.StrEnum):
+    CLONING = "cloning"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class Room(Base):
+    """A course-scoped virtual classroom."""
+
+    __tablename__ = "room"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The id placed in LMS links (custom parameter ``room``); never reused.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"), index=True)
+    name: Mapped[str] = mapped_column(String(ROOM_NAME_MAX))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[RoomStatus] = mapped_column(string_enum(RoomStatus), default=RoomStatus.READY)
+    visible_to_learners: Mapped[bool] = mapped_column(Boolean, default=False)
+    available_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    available_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    course: Mapped[Course] = relationship()
+    owner: Mapped[User] = relationship()
+    parent: Mapped["Room | None"] = relationship(remote_side=[id])
+    tags: Mapped[list["RoomTag"]] = relationship(
+        back_populates="room", cascade="all, delete-orphan", order_by="RoomTag.tag"
+    )
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [tag.tag for tag in self.tags]
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def is_available_to_learners(self, now: datetime) -> bool:
+        if self.is_deleted or self.status != RoomStatus.READY or not self.visible_to_learners:
+            return False
+        if self.available_from is not None and now < self.available_from:
+            return False
+        if self.available_until is not None and now >= self.available_until:
+            return False
+        return True
+
+
+class RoomTag(Base):
+    __tablename__ = "room_tag"
+    __table_args__ = (UniqueConstraint("room_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), index=True)
+    # Stored in lower case so that search by tag ignores case.
+    tag: Mapped[str] = mapped_column(String(TAG_MAX), index=True)
+
+    room: Mapped[Room] = relationship(back_populates="tags")
+
+
+class RoomCoEditor(Base):
+    """A user whom the owner allowed to edit the room. Never copied by a clone."""
+
+    __tablename__ = "room_co_editor"
+    __table_args__ = (UniqueConstraint("room_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
