@@ -1,0 +1,115 @@
+"""The platform and keys commands, used the way an LMS administrator runs them."""
+
+from app.extensions import db
+from app.models import Platform
+from tests.conftest import launch
+from tests.support.tokens import TestPlatform
+
+
+def add_platform(runner, platform: TestPlatform, jwks_url: str, *extra):
+    return runner.invoke(
+        args=[
+            "platform", "add",
+            "--issuer", platform.issuer,
+            "--client-id", platform.client_id,
+            "--auth-url", f"{platform.issuer}/auth",
+            "--token-url", f"{platform.issuer}/token",
+            "--jwks-url", jwks_url,
+            "--deployment", platform.deployment_id,
+            *extra,
+        ]
+    )
+
+
+def test_platform_add_used_by_next_launch(app, client, key_server):
+    platform = TestPlatform(issuer="https://moodle.example.edu", client_id="cli-client")
+    key_server.keys = [platform.key.public_jwk]
+
+    result = add_platform(app.test_cli_runner(), platform, key_server.url)
+    assert result.exit_code == 0, result.output
+    assert "Added platform" in result.output
+
+    response = launch(client, platform)
+    assert response.status_code == 200
+    assert "Ada Lovelace" in response.get_data(as_text=True)
+
+
+def test_platform_list_shows_added_platform(app, key_server):
+    platform = TestPlatform(issuer="https://moodle.example.edu", client_id="cli-client")
+    runner = app.test_cli_runner()
+    add_platform(runner, platform, key_server.url)
+
+    result = runner.invoke(args=["platform", "list"])
+    assert result.exit_code == 0
+    assert "https://moodle.example.edu" in result.output
+    assert "client_id=cli-client" in result.output
+    assert f"deployment {platform.deployment_id}: active, C&C on" in result.output
+
+
+def test_platform_add_twice_updates(app, key_server):
+    platform = TestPlatform(issuer="https://moodle.example.edu", client_id="cli-client")
+    runner = app.test_cli_runner()
+    add_platform(runner, platform, key_server.url)
+
+    result = add_platform(runner, platform, key_server.url, "--policy", "auto")
+    assert result.exit_code == 0
+    assert "Updated platform" in result.output
+    with app.app_context():
+        platforms = db.session.scalars(db.select(Platform)).all()
+        assert len(platforms) == 1
+        assert platforms[0].deployment_policy.value == "auto"
+
+
+def test_platform_add_prints_lms_values(app, key_server):
+    result = add_platform(app.test_cli_runner(), TestPlatform(), key_server.url)
+    assert "Tool URL: http://localhost/lti/launch" in result.output
+    assert "Public keyset: http://localhost/lti/jwks" in result.output
+    assert "Initiate login URL: http://localhost/lti/login" in result.output
+    assert "Redirection URI(s): http://localhost/lti/launch" in result.output
+    assert "context_history=$Context.id.history" in result.output
+
+
+def test_platform_add_rejects_invalid_url(app):
+    platform = TestPlatform()
+    result = add_platform(app.test_cli_runner(), platform, "ftp://lms.test/keys")
+    assert result.exit_code == 2
+    assert "is not an http or https URL" in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Platform.id))) == 0
+
+
+def test_platform_remove(app, key_server):
+    platform = TestPlatform()
+    runner = app.test_cli_runner()
+    add_platform(runner, platform, key_server.url)
+
+    result = runner.invoke(args=["platform", "remove", platform.issuer, "--yes"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Platform.id))) == 0
+
+
+def test_platform_remove_unknown(app):
+    result = app.test_cli_runner().invoke(args=["platform", "remove", "https://nowhere.test", "--yes"])
+    assert result.exit_code == 1
+    assert "No platform matches" in result.output
+
+
+def test_keys_rotate_publishes_new_and_previous(app, client):
+    before = {key["kid"] for key in client.get("/lti/jwks").get_json()["keys"]}
+    with app.app_context():
+        from app.lti.keys import active_signing_key
+
+        previous_active = active_signing_key(db.session, app.config["ROOMS_KEY_ENCRYPTION_KEY"]).kid
+
+    result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+
+    after = {key["kid"] for key in client.get("/lti/jwks").get_json()["keys"]}
+    with app.app_context():
+        new_active = active_signing_key(db.session, app.config["ROOMS_KEY_ENCRYPTION_KEY"]).kid
+    assert new_active != previous_active
+    assert new_active in before
+    assert new_active in after
+    assert previous_active in after
+    assert len(after) == 3
