@@ -133,9 +133,10 @@ def keys_rotate(overlap_days):
 
 
 def register_commands(app: Flask) -> None:
-    from app.serve import demo_command, serve_command
+    from app.serve import demo_command, serve_command, worker_command
 
     app.cli.add_command(platform_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(serve_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(worker_command)

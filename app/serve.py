@@ -43,8 +43,9 @@ def _serve(host: str, port: int) -> None:
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @with_appcontext
 def serve_command(host, port):
-    """Apply migrations, then serve the tool with the embedded web server."""
+    """Apply migrations, then serve the tool and one job consumer."""
     prepare_database()
+    start_worker_process()
     _serve(host, port)
 
 
@@ -89,6 +90,7 @@ def demo_command(port, lms_port):
         ),
     )
     db.session.commit()
+    start_worker_process()
 
     data_dir = os.path.join(current_app.instance_path, "demo")
     lms = subprocess.Popen(
@@ -107,3 +109,35 @@ def demo_command(port, lms_port):
 
     click.echo(f"\nDemo LMS: open http://localhost:{lms_port}/ in a browser.\nTool: {tool_url}\n")
     _serve("127.0.0.1", port)
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="Worker threads.")
+@click.option("--no-periodic", is_flag=True, help="Do not run periodic tasks in this consumer.")
+@with_appcontext
+def worker_command(workers, no_periodic):
+    """Run a job consumer in the foreground until interrupted."""
+    from huey.consumer import Consumer
+
+    import app.lti.tasks  # noqa: F401  (registers the tasks with the queue)
+    from app.queue import huey, set_task_app
+
+    set_task_app(current_app._get_current_object())
+    consumer = Consumer(
+        huey,
+        workers=workers,
+        periodic=not no_periodic,
+        initial_delay=0.1,
+        backoff=1.15,
+        max_delay=1.0,
+        worker_type="thread",
+    )
+    logger.info("Job consumer starting with %d worker threads", workers)
+    consumer.run()
+
+
+def start_worker_process() -> subprocess.Popen:
+    """Start one job consumer beside the web server, as a child process."""
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"])
+    atexit.register(process.terminate)
+    return process
