@@ -13,9 +13,25 @@ from app.models.lti import (
     UsedNonce,
 )
 from app.models.people import Identity, User
-from app.models.rooms import Room, RoomCoEditor, RoomStatus, RoomTag
+from app.models.rooms import (
+    Asset,
+    AssetKind,
+    Interaction,
+    InteractionKind,
+    InteractionResponse,
+    InteractionStatus,
+    Placement,
+    Room,
+    RoomCoEditor,
+    RoomStatus,
+    RoomTag,
+    StoryboardItem,
+    StoryboardItemKind,
+)
 
 __all__ = [
+    "Asset",
+    "AssetKind",
     "Base",
     "Course",
     "CourseMembership",
@@ -24,12 +40,19 @@ __all__ = [
     "DeploymentPolicy",
     "DeploymentStatus",
     "Identity",
+    "Interaction",
+    "InteractionKind",
+    "InteractionResponse",
+    "InteractionStatus",
+    "Placement",
     "Platform",
     "RejectedLaunch",
     "Room",
     "RoomCoEditor",
     "RoomStatus",
     "RoomTag",
+    "StoryboardItem",
+    "StoryboardItemKind",
     "ToolKey",
     "ToolKeyStatus",
     "UsedNonce",

@@ -4,7 +4,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, string_enum, utcnow
@@ -99,3 +99,128 @@ class RoomCoEditor(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class AssetKind(enum.StrEnum):
+    VIDEO = "video"
+    AUDIO = "audio"
+    DOCUMENT = "document"
+    SLIDES = "slides"
+    IMAGE = "image"
+
+
+class Asset(Base):
+    """A media file of a room; the bytes live in the content-addressed store under ``content_hash``."""
+
+    __tablename__ = "asset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[AssetKind] = mapped_column(string_enum(AssetKind))
+    title: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    # SHA-256 of the bytes, hex: the key of the content-addressed store.
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    alt_text: Mapped[str] = mapped_column(String(500), default="")
+    captions_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    captions_file_name: Mapped[str | None] = mapped_column(String(255))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The asset this one was cloned from, used to map old ids to new ones.
+    source_asset_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class StoryboardItemKind(enum.StrEnum):
+    ASSET = "asset"
+    NOTE = "note"
+    LINK = "link"
+
+
+class StoryboardItem(Base):
+    """One step of a room's storyboard: an asset, a note or a link, in ``position`` order."""
+
+    __tablename__ = "storyboard_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[StoryboardItemKind] = mapped_column(string_enum(StoryboardItemKind))
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    link_title: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    asset: Mapped[Asset | None] = relationship()
+
+
+class InteractionKind(enum.StrEnum):
+    ANNOUNCEMENT = "announcement"
+    POLL = "poll"
+    QUIZ = "quiz"
+
+
+class InteractionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    DELETED = "deleted"
+
+
+class Interaction(Base):
+    """A chat-and-collaboration item prepared for a session: announcement, poll or quiz."""
+
+    __tablename__ = "interaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[InteractionKind] = mapped_column(string_enum(InteractionKind))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Poll and quiz options, in order; quizzes list the indexes of the correct ones.
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    correct_options: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[InteractionStatus] = mapped_column(string_enum(InteractionStatus), default=InteractionStatus.DRAFT)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The interaction this one was cloned from, used to map old ids to new ones.
+    source_interaction_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class InteractionResponse(Base):
+    """A learner's answer to a poll or quiz: one per learner and interaction."""
+
+    __tablename__ = "interaction_response"
+    __table_args__ = (UniqueConstraint("interaction_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interaction.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    choices: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Placement(Base):
+    """An LTI resource link in a course and the room it opens (none yet: course-level)."""
+
+    __tablename__ = "placement"
+    __table_args__ = (UniqueConstraint("platform_id", "course_id", "resource_link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    resource_link_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"), index=True)
+    bound_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    room: Mapped[Room | None] = relationship()

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from app.auth.access import course_access_or_404, current_access
 from app.extensions import db
 from app.models import Room
-from app.rooms import permissions, services
+from app.models.base import utcnow
+from app.rooms import assets, interactions, permissions, services, storyboard
 from app.rooms.exceptions import RoomError
 from app.rooms.forms import RoomForm
 
@@ -64,9 +65,14 @@ def create(course_id: int):
 @bp.get("/rooms/<int:room_id>")
 def show(room_id: int):
     room, access = load_room(room_id)
+    can_edit = permissions.can_edit_room(db.session, access, room)
     return render_template(
         "rooms/show.html",
         room=room,
-        can_edit=permissions.can_edit_room(db.session, access, room),
+        access=access,
+        can_edit=can_edit,
+        assets=assets.list_assets(db.session, room),
+        storyboard_items=storyboard.list_items(db.session, room),
+        interactions=interactions.list_interactions(db.session, room, editor=can_edit, now=utcnow()),
         page_url=url_for("rooms.show", room_id=room.id),
     )
