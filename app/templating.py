@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from app.models import CourseRole
+from app.models import CourseRole, RoomStatus
 
 from app.auth.launch_session import TOKEN_FIELD, TOKEN_HEADER, renewed_token
 from app.security import script_nonce
@@ -23,6 +23,7 @@ def init_templating(app: Flask) -> None:
             "course_access": g.get("course_access"),
             "role_label": role_label,
             "get_locale": get_locale,
+            "room_status_label": room_status_label,
         }
 
 
@@ -44,3 +45,13 @@ def _page_launch_token() -> str:
     if "page_launch_token" not in g:
         g.page_launch_token = renewed_token()
     return g.page_launch_token
+
+
+def room_status_label(room) -> str:
+    if room.is_deleted:
+        return _("Deleted")
+    if room.status == RoomStatus.CLONING:
+        return _("Being cloned")
+    if room.status == RoomStatus.FAILED:
+        return _("Clone failed")
+    return _("Ready")

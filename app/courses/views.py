@@ -1,11 +1,11 @@
 """The course page: the rooms of the course of the current launch."""
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from app.auth.access import course_access_or_404
 from app.extensions import db
 from app.rooms import permissions
-from app.rooms.queries import rooms_visible_to
+from app.rooms.queries import search_rooms
 
 bp = Blueprint("courses", __name__)
 
@@ -13,12 +13,17 @@ bp = Blueprint("courses", __name__)
 @bp.get("/courses/<int:course_id>/rooms")
 def room_list(course_id: int):
     access = course_access_or_404(course_id)
-    rooms = rooms_visible_to(db.session, access)
+    room_page = search_rooms(
+        db.session,
+        access,
+        query=request.args.get("q", ""),
+        page=request.args.get("page", 1, type=int) or 1,
+    )
     return render_template(
         "courses/room_list.html",
         access=access,
         course=access.course,
-        rooms=rooms,
+        room_page=room_page,
         can_create=permissions.can_create_room(access),
-        page_url=url_for("courses.room_list", course_id=course_id),
+        page_url=url_for("courses.room_list", course_id=course_id, q=room_page.query or None, page=room_page.page if room_page.page > 1 else None),
     )

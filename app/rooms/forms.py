@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.models.rooms import ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX
 
@@ -12,3 +12,14 @@ class RoomForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=ROOM_NAME_MAX)])
     description = TextAreaField(_l("Description"), validators=[Length(max=ROOM_DESCRIPTION_MAX)])
     tags = StringField(_l("Tags"), description=_l("Separate tags with commas."))
+
+
+class VisibilityForm(FlaskForm):
+    visible = BooleanField(_l("Visible to learners"))
+    # NOTE: times are entered and shown in UTC; the browser's time zone is not used yet.
+    available_from = DateTimeLocalField(_l("Available from (UTC)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    available_until = DateTimeLocalField(_l("Available until (UTC)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class TransferForm(FlaskForm):
+    new_owner_id = SelectField(_l("New owner"), coerce=int, validators=[DataRequired()])

@@ -1,9 +1,24 @@
-"""A room's storyboard: ordered items that point at an asset, hold a note or link out."""
+"""A room's storyboard: ordered items that point at an asset, hold a note or link out.
 
-from sqlalchemy import select
+Positions are kept contiguous from 0, so that moving an item swaps two numbers.
+"""
+
+import logging
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import Room, StoryboardItem
+from app.models import Asset, Room, StoryboardItem, StoryboardItemKind
+from app.rooms.exceptions import InvalidRoomInput
+from app.rooms.validation import clean_name
+
+logger = logging.getLogger(__name__)
+
+NOTE_MAX = 2000
+URL_MAX = 2000
+ITEMS_PER_ROOM_MAX = 500
 
 
 def list_items(session: Session, room: Room) -> list[StoryboardItem]:
@@ -15,3 +30,82 @@ def list_items(session: Session, room: Room) -> list[StoryboardItem]:
             .order_by(StoryboardItem.position, StoryboardItem.id)
         )
     )
+
+
+def _clean_url(value: str) -> str:
+    url = (value or "").strip()
+    if not url:
+        raise InvalidRoomInput(_("The link URL is required."))
+    if len(url) > URL_MAX:
+        raise InvalidRoomInput(_("The link URL is longer than %(max)d characters.", max=URL_MAX))
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise InvalidRoomInput(_("The link URL must start with http:// or https://."))
+    return url
+
+
+def add_item(
+    session: Session,
+    room: Room,
+    *,
+    kind: str,
+    asset_id: int | None = None,
+    note: str = "",
+    url: str = "",
+    link_title: str = "",
+) -> StoryboardItem:
+    try:
+        item_kind = StoryboardItemKind(kind)
+    except ValueError:
+        raise InvalidRoomInput(_("Choose an asset, a note or a link.")) from None
+
+    count = session.scalar(select(func.count(StoryboardItem.id)).where(StoryboardItem.room_id == room.id))
+    if count >= ITEMS_PER_ROOM_MAX:
+        raise InvalidRoomInput(_("A storyboard can have at most %(max)d items.", max=ITEMS_PER_ROOM_MAX))
+
+    item = StoryboardItem(room_id=room.id, position=count, kind=item_kind)
+    if item_kind == StoryboardItemKind.ASSET:
+        asset = session.get(Asset, asset_id) if asset_id else None
+        if asset is None or asset.room_id != room.id:
+            raise InvalidRoomInput(_("Choose one of this room's media files."))
+        item.asset_id = asset.id
+    elif item_kind == StoryboardItemKind.NOTE:
+        text = (note or "").strip()
+        if not text:
+            raise InvalidRoomInput(_("The note is empty."))
+        if len(text) > NOTE_MAX:
+            raise InvalidRoomInput(_("The note is longer than %(max)d characters.", max=NOTE_MAX))
+        item.note = text
+    else:
+        item.url = _clean_url(url)
+        item.link_title = clean_name(link_title or item.url[:200], field_label=_("link title"))
+
+    session.add(item)
+    session.flush()
+    return item
+
+
+def _renumber(session: Session, room: Room) -> list[StoryboardItem]:
+    items = list_items(session, room)
+    for position, item in enumerate(items):
+        item.position = position
+    session.flush()
+    return items
+
+
+def remove_item(session: Session, room: Room, item: StoryboardItem) -> None:
+    session.delete(item)
+    session.flush()
+    _renumber(session, room)
+
+
+def move_item(session: Session, room: Room, item: StoryboardItem, direction: str) -> None:
+    """Move an item one step ``up`` or ``down``; moving past either end changes nothing."""
+    if direction not in {"up", "down"}:
+        raise InvalidRoomInput(_("Move an item up or down."))
+    items = _renumber(session, room)
+    index = items.index(item)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(items):
+        items[index].position, items[other].position = items[other].position, items[index].position
+        session.flush()

@@ -1,15 +1,18 @@
-"""Room pages: create a room, open a room."""
+"""Room pages: create, open, edit, show or hide, delete and transfer a room."""
+
+from datetime import UTC
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.auth.access import course_access_or_404, current_access
 from app.extensions import db
-from app.models import Room
+from app.models import CourseMembership, CourseRole, Room, User
 from app.models.base import utcnow
 from app.rooms import assets, interactions, permissions, services, storyboard
 from app.rooms.exceptions import RoomError
-from app.rooms.forms import RoomForm
+from app.rooms.forms import RoomForm, TransferForm, VisibilityForm
 
 bp = Blueprint("rooms", __name__)
 
@@ -74,5 +77,134 @@ def show(room_id: int):
         assets=assets.list_assets(db.session, room),
         storyboard_items=storyboard.list_items(db.session, room),
         interactions=interactions.list_interactions(db.session, room, editor=can_edit, now=utcnow()),
+        can_manage=permissions.can_manage_owner_rights(access, room),
+        visibility_form=VisibilityForm(
+            visible=room.visible_to_learners,
+            available_from=room.available_from,
+            available_until=room.available_until,
+        ),
+        clones=services.list_clones(db.session, room, access),
         page_url=url_for("rooms.show", room_id=room.id),
     )
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def _as_utc(value):
+    return value.replace(tzinfo=UTC) if value is not None else None
+
+
+@bp.route("/rooms/<int:room_id>/edit", methods=["GET", "POST"])
+def edit(room_id: int):
+    room, access = load_room(room_id)
+    _require(permissions.can_edit_room(db.session, access, room))
+
+    form = RoomForm(obj=None if RoomForm().is_submitted() else room)
+    if not form.is_submitted():
+        form.tags.data = ", ".join(room.tag_names)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_room_details(
+                db.session, room, name=form.name.data, description=form.description.data, tags=form.tags.data
+            )
+        except RoomError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            return redirect(url_for("rooms.show", room_id=room.id), code=303)
+    elif form.is_submitted():
+        status = 422
+
+    return render_template(
+        "rooms/form.html",
+        form=form,
+        title=_("Edit %(name)s", name=room.name),
+        action=url_for("rooms.edit", room_id=room.id),
+        page_url=url_for("rooms.edit", room_id=room.id),
+    ), status
+
+
+@bp.post("/rooms/<int:room_id>/visibility")
+def change_visibility(room_id: int):
+    room, access = load_room(room_id)
+    _require(permissions.can_edit_room(db.session, access, room))
+
+    form = VisibilityForm()
+    if not form.validate():
+        return render_room_error(room, _("The visibility dates are invalid."), 422)
+    try:
+        services.set_visibility(
+            db.session,
+            room,
+            visible=form.visible.data,
+            available_from=_as_utc(form.available_from.data),
+            available_until=_as_utc(form.available_until.data),
+        )
+    except RoomError as error:
+        db.session.rollback()
+        return render_room_error(room, error.message, error.status)
+    db.session.commit()
+    return redirect(url_for("rooms.show", room_id=room.id), code=303)
+
+
+@bp.post("/rooms/<int:room_id>/delete")
+def delete(room_id: int):
+    room, access = load_room(room_id)
+    _require(permissions.can_manage_owner_rights(access, room))
+
+    services.delete_room(db.session, room, access.user)
+    db.session.commit()
+    return redirect(url_for("courses.room_list", course_id=room.course_id), code=303)
+
+
+def _transfer_candidates(room: Room) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(CourseMembership, CourseMembership.user_id == User.id)
+            .where(
+                CourseMembership.course_id == room.course_id,
+                CourseMembership.role == CourseRole.INSTRUCTOR,
+                User.id != room.owner_id,
+            )
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+@bp.route("/rooms/<int:room_id>/transfer", methods=["GET", "POST"])
+def transfer(room_id: int):
+    room, access = load_room(room_id)
+    _require(permissions.can_manage_owner_rights(access, room))
+
+    form = TransferForm()
+    form.new_owner_id.choices = [(user.id, user.display_name) for user in _transfer_candidates(room)]
+    status = 200
+    if form.validate_on_submit():
+        new_owner = db.session.get(User, form.new_owner_id.data)
+        try:
+            services.transfer_ownership(db.session, room, new_owner, access.user)
+        except RoomError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            return redirect(url_for("rooms.show", room_id=room.id), code=303)
+    elif form.is_submitted():
+        status = 422
+
+    return render_template(
+        "rooms/transfer.html", room=room, form=form, page_url=url_for("rooms.transfer", room_id=room.id)
+    ), status
+
+
+def render_room_error(room: Room, message: str, status: int):
+    """Render the room page's error panel for a rejected action; nothing was changed."""
+    return render_template("rooms/action_error.html", room=room, message=message, status=status), status
