@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import Course, CourseMembership, CourseRole, Room, RoomCoEditor, RoomStatus, RoomTag, User
 from app.models.base import utcnow
 from app.rooms.exceptions import InvalidRoomInput, RoomError
+from app.rooms.settings import with_defaults
 from app.rooms.validation import clean_description, clean_name, clean_tags
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def create_room(session: Session, course: Course, owner: User, *, name: str, des
         description=clean_description(description),
         status=RoomStatus.READY,
         visible_to_learners=False,
+        settings=with_defaults({}),
     )
     room.tags = [RoomTag(tag=tag) for tag in clean_tags(tags)]
     session.add(room)

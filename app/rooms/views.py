@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import CourseMembership, CourseRole, Room, User
 from app.models.base import utcnow
 from app.rooms import assets, interactions, permissions, services, storyboard
+from app.rooms import settings as room_settings
 from app.rooms.exceptions import RoomError
 from app.rooms.forms import RoomForm, TransferForm, VisibilityForm
 
@@ -84,6 +85,8 @@ def show(room_id: int):
             available_until=room.available_until,
         ),
         clones=services.list_clones(db.session, room, access),
+        room_settings=room_settings.with_defaults(room.settings),
+        settings_fields=room_settings.FIELDS,
         page_url=url_for("rooms.show", room_id=room.id),
     )
 

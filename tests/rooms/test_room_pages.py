@@ -192,3 +192,45 @@ def test_storyboard_note_markup_escaped(owner):
     page = owner.get(f"/rooms/{room_id}").get_data(as_text=True)
     assert "&lt;b&gt;bold&lt;/b&gt;" in page
     assert "<b>bold</b>" not in page
+
+
+def test_settings_saved_and_validated(app, owner):
+    room_id = create_room(owner)
+    response = owner.post(
+        f"/rooms/{room_id}/settings",
+        {"chat_enabled": "y", "screen_sharing": "everyone", "layout": "grid", "max_participants": "40", "welcome_message": "Hi"},
+    )
+    assert response.status_code == 303
+    saved = room(app, room_id).settings
+    assert saved["chat_enabled"] is True
+    assert saved["recording_allowed"] is False
+    assert saved["max_participants"] == 40
+    assert saved["welcome_message"] == "Hi"
+
+    rejected = owner.post(
+        f"/rooms/{room_id}/settings", {"screen_sharing": "everyone", "layout": "grid", "max_participants": "-3"}
+    )
+    assert rejected.status_code == 422
+    assert room(app, room_id).settings["max_participants"] == 40
+
+
+def test_settings_secrets_not_editable(app, owner):
+    room_id = create_room(owner)
+    token = room(app, room_id).settings["guest_link_token"]
+    owner.post(
+        f"/rooms/{room_id}/settings",
+        {"guest_link_token": "chosen", "screen_sharing": "everyone", "layout": "grid", "max_participants": "0"},
+    )
+    assert room(app, room_id).settings["guest_link_token"] == token
+
+    owner.post(f"/rooms/{room_id}/settings/secrets")
+    assert room(app, room_id).settings["guest_link_token"] not in {token, "chosen"}
+
+
+def test_learner_cannot_see_or_save_settings(app, owner, learner):
+    room_id = create_room(owner)
+    owner.post(f"/rooms/{room_id}/visibility", {"visible": "y"})
+    token = room(app, room_id).settings["guest_link_token"]
+
+    assert token not in learner.get(f"/rooms/{room_id}").get_data(as_text=True)
+    assert learner.post(f"/rooms/{room_id}/settings", {"layout": "grid"}).status_code == 403
