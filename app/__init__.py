@@ -64,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.courses.views import bp as courses_bp
     from app.health import bp as health_bp
     from app.lti.views import bp as lti_bp
+    from app.rooms.co_editor_views import bp as co_editors_bp
     from app.rooms.settings_views import bp as room_settings_bp
     from app.rooms.storyboard_views import bp as storyboard_bp
     from app.rooms.views import bp as rooms_bp
@@ -74,6 +75,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(rooms_bp)
     app.register_blueprint(storyboard_bp)
     app.register_blueprint(room_settings_bp)
+    app.register_blueprint(co_editors_bp)
     app.register_blueprint(health_bp)
 
     # Pages, errors and headers.

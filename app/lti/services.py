@@ -19,6 +19,7 @@ ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
 RESOURCE_LINK_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/resource_link"
 CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 LAUNCH_PRESENTATION_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
 # Column sizes of the rows the claims go to.
 MAX_NAME = 300
@@ -109,6 +110,9 @@ def record_launch(session: Session, platform: Platform, deployment: Deployment, 
     course = _get_or_create(session, Course, {"platform_id": platform.id, "context_id": context_id}, {})
     course.title = _text(context.get("title"), MAX_TITLE) or course.title
     course.label = _text(context.get("label"), MAX_LABEL) or course.label
+    nrps = claims.get(NRPS_CLAIM)
+    if isinstance(nrps, dict) and isinstance(nrps.get("context_memberships_url"), str):
+        course.nrps_url = nrps["context_memberships_url"][:2000]
 
     membership = _get_or_create(
         session,
