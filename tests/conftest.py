@@ -9,8 +9,12 @@ from app import create_app
 from app.extensions import db
 from app.lti import keys
 from app.lti.platforms import PlatformFields, save_platform
-from app.models import DeploymentPolicy
+from app.lti.services import record_launch
+from app.models import Deployment, DeploymentPolicy, Platform
+from app.security import frame_ancestors
 from tests.support.jwks_server import KeySetServer
+from tests.support.rejections import RejectionCheck
+from tests.support.servers import start_tool
 from tests.support.tokens import TestPlatform
 
 
@@ -44,6 +48,8 @@ def app(tmp_path, migrated_database, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
     app = create_app({"ROOMS_BASE_URL": "http://localhost", "TESTING": True})
+    # The framing origins are cached per process for 30 s; each test has its own database.
+    frame_ancestors.invalidate()
     with app.app_context():
         keys.ensure_keys(db.session, app.config["ROOMS_KEY_ENCRYPTION_KEY"])
         db.session.commit()
@@ -84,6 +90,40 @@ def test_platform(app, key_server):
         )
         db.session.commit()
     return platform
+
+
+@pytest.fixture
+def known_user(app, test_platform):
+    """The id of a user who launched before, recorded as a launch would record them."""
+    with app.app_context():
+        platform = db.session.scalars(db.select(Platform).where(Platform.issuer == test_platform.issuer)).one()
+        deployment = db.session.scalars(
+            db.select(Deployment).where(Deployment.platform_id == platform.id)
+        ).first()
+        launched = record_launch(db.session, platform, deployment, test_platform.claims(nonce="earlier-launch"))
+        db.session.commit()
+        return launched.user.id
+
+
+@pytest.fixture
+def rejection(app, known_user, caplog):
+    """Checks for a rejected request, with the launch tables as they were before it."""
+    return RejectionCheck(app, caplog)
+
+
+@pytest.fixture
+def tool_processes(tmp_path):
+    """Start tool processes with ``start(env, port=None)``; every one is stopped after the test."""
+    started = []
+
+    def start(env: dict[str, str], port: int | None = None):
+        tool = start_tool(env, tmp_path / "tool-logs", port=port)
+        started.append(tool)
+        return tool
+
+    yield start
+    for tool in started:
+        tool.stop()
 
 
 def start_login(client, platform: TestPlatform, *, method="GET", **extra):

@@ -158,6 +158,15 @@ def attach_launch(claims: LaunchClaims) -> None:
     session["csrf_token"] = csrf_secret(current_app, claims.session_id)
 
 
+def detach_launch() -> None:
+    """Drop the current request's launch session, so that the response neither shows nor renews it."""
+    from flask import session
+
+    g.launch_claims = None
+    g.pop("course_access", None)
+    session.pop("csrf_token", None)
+
+
 def load_launch_session() -> None:
     """before_request hook: read the launch token, if any, into ``g`` and the session."""
     g.launch_claims = None

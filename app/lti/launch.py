@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.lti.exceptions import DeploymentPendingApproval, LaunchRejected, ReplayedLaunch, UnknownPlatform
-from app.lti.login_state import LoginState, take_login_state
+from app.lti.login_state import LoginState, login_state_exists, take_login_state
 from app.lti.platform_keys import find_platform_key
 from app.lti.tool_config import DatabaseToolConf, PlatformRegistration
 from app.models import Deployment, DeploymentPolicy, DeploymentStatus, Platform, UsedNonce
@@ -86,7 +86,8 @@ class RoomsMessageLaunch(FlaskMessageLaunch):
         return self
 
     def claims(self) -> dict:
-        return self._jwt.get("body", {})
+        body = self._jwt.get("body")
+        return body if isinstance(body, dict) else {}
 
     def validate_state(self):
         state = self._get_request_param("state") or ""
@@ -97,8 +98,12 @@ class RoomsMessageLaunch(FlaskMessageLaunch):
 
         # The state must come back to the browser that started the login;
         # a launch POST replayed from elsewhere carries no matching cookie.
+        # A state that is no longer waiting is reported as used first, because
+        # a successful launch deletes the cookie of the state it used.
         cookie_value = self._request.get_cookie(state_cookie_name(state)) or ""
         if not hmac.compare_digest(cookie_value.encode(), state.encode()):
+            if not login_state_exists(self._cache, state):
+                raise ReplayedLaunch("The launch state is unknown, expired or already used.", status=401)
             raise LaunchRejected(
                 "The launch state was not issued to this browser, or the browser did not send the tool's cookie.",
                 status=401,
@@ -108,6 +113,14 @@ class RoomsMessageLaunch(FlaskMessageLaunch):
         if login_state is None:
             raise ReplayedLaunch("The launch state is unknown, expired or already used.", status=401)
         self.login_state = login_state
+        return self
+
+    def validate_jwt_format(self):
+        super().validate_jwt_format()
+        if not isinstance(self._jwt.get("header"), dict):
+            raise LaunchRejected("The id_token header is not a JSON object.")
+        if not isinstance(self._jwt.get("body"), dict):
+            raise LaunchRejected("The id_token claims are not a JSON object.")
         return self
 
     def validate_registration(self):
@@ -168,7 +181,21 @@ class RoomsMessageLaunch(FlaskMessageLaunch):
             raise LaunchRejected(f"The platform key {kid!r} is not a usable RSA key: {error}") from None
         except jwt.InvalidTokenError as error:
             raise LaunchRejected(f"The id_token is invalid: {error}") from None
+        self._check_numeric_dates()
         return self
+
+    def _check_numeric_dates(self) -> None:
+        # PyJWT accepts any value that int() converts, such as a string. The
+        # nonce's expiry in validate_nonce() needs a number that is a
+        # representable time even after the leeway is added.
+        for name in ("exp", "iat"):
+            value = self.claims()[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise LaunchRejected(f"The id_token {name} claim is not a number.")
+            try:
+                datetime.fromtimestamp(value, UTC) + timedelta(seconds=self._settings.clock_leeway)
+            except (OverflowError, OSError, ValueError):
+                raise LaunchRejected(f"The id_token {name} claim {value!r} is out of range.") from None
 
     def validate_message(self):
         message_type = self.claims().get(MESSAGE_TYPE_CLAIM)

@@ -49,9 +49,18 @@ def create_login_state(
     return login_state
 
 
+def _valid_state_value(state: str) -> bool:
+    return bool(state) and len(state) <= 200
+
+
+def login_state_exists(cache: Cache, state: str) -> bool:
+    """Return whether the state is still waiting for its launch, without taking it."""
+    return _valid_state_value(state) and cache.has(STATE_PREFIX + state)
+
+
 def take_login_state(cache: Cache, state: str) -> LoginState | None:
     """Remove and return the login state, or None if it is unknown, expired or used."""
-    if not state or len(state) > 200:
+    if not _valid_state_value(state):
         return None
     key = STATE_PREFIX + state
     stored = cache.get(key)

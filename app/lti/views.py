@@ -1,13 +1,15 @@
 """LTI endpoints: login initiation, launch and the tool's public key set."""
 
 import logging
+import shlex
 
+import jwt
 from flask import Blueprint, current_app, jsonify, make_response, request, session, url_for
 from flask_babel import gettext as _
 from pylti1p3.contrib.flask import FlaskRequest
 from pylti1p3.exception import LtiException
 
-from app.auth.launch_session import attach_launch, issue_token, new_launch_claims
+from app.auth.launch_session import attach_launch, detach_launch, issue_token, new_launch_claims
 from app.courses.views import room_list
 from app.errors import render_error
 from app.extensions import cache, csrf, db
@@ -15,6 +17,7 @@ from app.lti import keys
 from app.lti.exceptions import LaunchRejected
 from app.lti.launch import LaunchSettings, RoomsMessageLaunch, state_cookie_name
 from app.lti.login import RoomsOIDCLogin
+from app.lti.registration_values import tool_urls
 from app.lti.rejections import record_rejection
 from app.lti.services import record_launch
 from app.lti.tool_config import DatabaseToolConf
@@ -41,24 +44,87 @@ def _launch_settings() -> LaunchSettings:
     )
 
 
+def _registration_help(issuer: str, client_id: str) -> str:
+    """Return the steps that register an unknown issuer and client id, for the error page's details."""
+    urls = tool_urls(current_app.config["ROOMS_BASE_URL"])
+    # The issuer and client id come from the request, so they are shell-quoted
+    # to keep a pasted command from running anything else.
+    command = " ".join(
+        [
+            "flask --app app platform add",
+            f"--issuer {shlex.quote(issuer)}" if issuer else "--issuer <issuer>",
+            f"--client-id {shlex.quote(client_id)}" if client_id else "--client-id <client id>",
+            "--auth-url <the LMS's OIDC authentication URL>",
+            "--jwks-url <the LMS's public keyset URL>",
+            "--deployment <deployment id>",
+        ]
+    )
+    return _(
+        "To register this LMS, an administrator of the tool runs: %(command)s. In the LMS, enter the tool's "
+        "login URL %(login)s, redirect URI %(launch)s and public keyset URL %(jwks)s.",
+        command=command,
+        login=urls["login"],
+        launch=urls["launch"],
+        jwks=urls["jwks"],
+    )
+
+
+def _unverified_claims(message_launch: RoomsMessageLaunch) -> dict:
+    """Return the id_token's claims as the launch parsed them, or decoded without any check.
+
+    Only the log and the list of rejected launches use them, to name the issuer,
+    client id and deployment of a launch that failed before its checks read them.
+    """
+    if message_launch.claims():
+        return message_launch.claims()
+    try:
+        claims = jwt.decode(request.form.get("id_token", ""), options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _claimed_client_id(claims: dict) -> str:
+    """Return the client id that unverified claims name: ``azp``, or the only audience."""
+    azp = claims.get("azp")
+    if isinstance(azp, str):
+        return azp
+    audience = claims.get("aud")
+    if isinstance(audience, list) and len(audience) == 1:
+        audience = audience[0]
+    return audience if isinstance(audience, str) else ""
+
+
+def _log_value(value: str) -> str:
+    """Return a request value fit for one log line: control characters replaced, at most 200 characters."""
+    if not value:
+        return "-"
+    return "".join(character if character.isprintable() else "?" for character in value[:200])
+
+
 def _rejection_page(error: LaunchRejected, *, stage: str, issuer: str, client_id: str, deployment_id: str = ""):
     db.session.rollback()
+    # The error page must not show or renew a launch session that the browser
+    # already had, because the rejected login or launch may be another person's.
+    detach_launch()
     logger.warning(
         "LTI %s rejected (iss=%s, client_id=%s, deployment_id=%s): %s",
         stage,
-        issuer or "-",
-        client_id or "-",
-        deployment_id or "-",
+        _log_value(issuer),
+        _log_value(client_id),
+        _log_value(deployment_id),
         error.reason,
     )
     record_rejection(db.session, stage=stage, issuer=issuer, client_id=client_id, deployment_id=deployment_id, reason=error.reason)
     db.session.commit()
 
+    detail = error.reason
     if error.advice == "register":
         advice = _(
-            "This LMS is not registered with the tool. Ask your LMS administrator to register it "
-            "(the tool's README explains how), then open the tool again."
+            "This LMS is not registered with the tool. Ask your LMS administrator to register it, "
+            "then open the tool again."
         )
+        detail = f"{error.reason} {_registration_help(issuer, client_id)}"
     elif error.advice == "await_approval":
         advice = _(
             "This installation of the tool waits for approval by your LMS administrator. "
@@ -68,7 +134,7 @@ def _rejection_page(error: LaunchRejected, *, stage: str, issuer: str, client_id
         advice = _("The LMS could not be reached to check the launch. Try again in a minute.")
     else:
         advice = _("Open the tool again from your course in the LMS.")
-    return render_error(error.status, _("The tool could not be opened"), advice, detail=error.reason)
+    return render_error(error.status, _("The tool could not be opened"), advice, detail=detail)
 
 
 @bp.route("/lti/login", methods=["GET", "POST"])
@@ -121,12 +187,19 @@ def launch():
         if isinstance(error, LtiException):
             error = LaunchRejected(str(error))
         login_state = message_launch.login_state
+        claims = _unverified_claims(message_launch)
+        if login_state is not None:
+            issuer = login_state.issuer
+            client_id = login_state.client_id
+        else:
+            issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else ""
+            client_id = _claimed_client_id(claims)
         return _rejection_page(
             error,
             stage="launch",
-            issuer=login_state.issuer if login_state else "",
-            client_id=login_state.client_id if login_state else "",
-            deployment_id=str(message_launch.claims().get("https://purl.imsglobal.org/spec/lti/claim/deployment_id", ""))[:500],
+            issuer=issuer,
+            client_id=client_id,
+            deployment_id=str(claims.get("https://purl.imsglobal.org/spec/lti/claim/deployment_id", ""))[:500],
         )
     db.session.commit()
 
