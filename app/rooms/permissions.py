@@ -62,3 +62,10 @@ def can_manage_owner_rights(access: CourseAccess, room: Room) -> bool:
     if room.is_deleted:
         return False
     return access.is_lms_admin or is_owner(access, room)
+
+
+def can_answer_interactions(session: Session, access: CourseAccess, room: Room) -> bool:
+    """Answer polls and quizzes: learners of the course only, never viewers or the room's editors."""
+    if access.role != CourseRole.LEARNER:
+        return False
+    return not can_edit_room(session, access, room)
