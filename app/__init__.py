@@ -3,13 +3,14 @@
 import os
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_settings
 from app.database import configure_sqlite
 from app.extensions import babel, cache, csrf, db, login_manager, migrate
 from app.logging_setup import configure_logging
+from app.queue import configure_queue
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,6 +18,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def _select_locale():
     from app.auth.launch_session import current_launch_claims
 
+    # Jobs and commands run without a request: they use the default locale
+    # unless they force the locale of the user they write to.
+    if not has_request_context():
+        return None
     if current_launch_claims() is not None:
         from flask_login import current_user
 
@@ -39,6 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
     configure_logging(app.config["ROOMS_LOG_LEVEL"], app.config["ROOMS_LOG_FORMAT"])
     configure_sqlite(app.config["ROOMS_SQLITE_BUSY_TIMEOUT_MS"])
+    configure_queue(app.config["ROOMS_REDIS_URL"], app.instance_path)
 
     if app.config["ROOMS_PROXY_COUNT"]:
         count = app.config["ROOMS_PROXY_COUNT"]
@@ -61,10 +67,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # Blueprints.
     from app.auth.views import bp as auth_bp
+    from app.cloning.views import bp as cloning_bp
     from app.courses.views import bp as courses_bp
     from app.health import bp as health_bp
     from app.lti.views import bp as lti_bp
+    from app.rooms.asset_views import bp as assets_bp
     from app.rooms.co_editor_views import bp as co_editors_bp
+    from app.rooms.interaction_views import bp as interactions_bp
     from app.rooms.settings_views import bp as room_settings_bp
     from app.rooms.storyboard_views import bp as storyboard_bp
     from app.rooms.views import bp as rooms_bp
@@ -73,9 +82,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(rooms_bp)
+    app.register_blueprint(assets_bp)
+    app.register_blueprint(interactions_bp)
     app.register_blueprint(storyboard_bp)
     app.register_blueprint(room_settings_bp)
     app.register_blueprint(co_editors_bp)
+    app.register_blueprint(cloning_bp)
     app.register_blueprint(health_bp)
 
     # Pages, errors and headers.

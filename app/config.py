@@ -99,6 +99,15 @@ def load_settings(instance_path: str) -> dict:
         "SECURE_COOKIES", base_url.startswith("https://") or base_host in {"localhost", "127.0.0.1", "[::1]"}
     )
 
+    max_upload_bytes = _env_int("MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+    max_asset_bytes = _env_int("MAX_ASSET_BYTES", 500 * 1024 * 1024)
+    # The request limit applies to the whole form: the media file, a captions file and the text fields.
+    if max_asset_bytes >= max_upload_bytes:
+        raise ConfigError(
+            f"{ENV_PREFIX}MAX_ASSET_BYTES ({max_asset_bytes}) must be smaller than "
+            f"{ENV_PREFIX}MAX_UPLOAD_BYTES ({max_upload_bytes}), which limits the whole upload request."
+        )
+
     settings = {
         "SECRET_KEY": secret_key,
         "ROOMS_KEY_ENCRYPTION_KEY": key_encryption_key,
@@ -117,6 +126,10 @@ def load_settings(instance_path: str) -> dict:
         "ROOMS_LOGIN_STATE_MAX_AGE": _env_int("LOGIN_STATE_MAX_AGE", 600),
         "ROOMS_LAUNCH_TOKEN_MAX_AGE": _env_int("LAUNCH_TOKEN_MAX_AGE", 1800),
         "ROOMS_SECURE_COOKIES": secure_cookies,
+        # A running clone job whose heartbeat is older than this many seconds is
+        # taken over; a queued one older than the queued timeout is re-enqueued.
+        "ROOMS_CLONE_STALE_AFTER": _env_int("CLONE_STALE_AFTER", 300),
+        "ROOMS_CLONE_QUEUED_TIMEOUT": _env_int("CLONE_QUEUED_TIMEOUT", 120),
         "ROOMS_LOG_LEVEL": (_env("LOG_LEVEL") or "INFO").upper(),
         "ROOMS_LOG_FORMAT": _env("LOG_FORMAT") or "text",
         # Flask-WTF: the CSRF secret lives in the launch session, which has its own
@@ -124,7 +137,13 @@ def load_settings(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "BABEL_DEFAULT_LOCALE": "en",
-        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 512 * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": max_upload_bytes,
+        "ROOMS_MAX_ASSET_BYTES": max_asset_bytes,
+        "ROOMS_MEDIA_DIR": _env("MEDIA_DIR") or str(instance / "media"),
+        # A <video> keeps requesting byte ranges from the URL it was given for as long as it
+        # plays, and the page cannot renew that URL without restarting playback, so a media
+        # URL must outlive one class session.
+        "ROOMS_MEDIA_URL_MAX_AGE": _env_int("MEDIA_URL_MAX_AGE", 3 * 3600),
     }
 
     if redis_url:

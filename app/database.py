@@ -30,10 +30,19 @@ def _on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+# Execution option that makes a SQLite transaction start DEFERRED: it reads
+# from a snapshot and takes the write lock only at its first write.
+SQLITE_DEFERRED = "rooms_sqlite_deferred"
+
+
 @event.listens_for(Engine, "begin")
 def _on_begin(connection):
+    if connection.dialect.name != "sqlite":
+        return
+    if connection.get_execution_options().get(SQLITE_DEFERRED):
+        connection.exec_driver_sql("BEGIN")
+        return
     # BEGIN IMMEDIATE takes the write lock at the start, so that a transaction
     # that reads and then writes waits on the busy timeout instead of failing
     # with "database is locked" when the job consumer writes at the same time.
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -3,37 +3,39 @@
 Job state that matters lives in the database rows of the jobs themselves; the
 queue only carries ids, and a lost message is re-enqueued by a sweeper.
 The consumer is started by ``flask --app app worker`` (and by the serve and
-demo commands, as a child process), never by ``create_app``.
+demo commands, as a child process), never by ``create_app``, which only
+chooses the queue's storage.
 """
 
 import functools
 import logging
-import os
 from pathlib import Path
 
-from huey import RedisHuey, SqliteHuey
+from huey import Huey
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUEUE_NAME = "rooms-lti"
 
+# Tasks register on this object at import. Its storage is chosen by
+# configure_queue() from the app's settings; until then it is in memory, so
+# that importing the module creates no file and opens no connection.
+huey = Huey(QUEUE_NAME, results=False, storage_class=MemoryStorage)
 
-def instance_path() -> Path:
-    return Path(os.environ.get("ROOMS_INSTANCE_PATH") or PROJECT_ROOT / "instance")
 
-
-def build_huey():
-    """Build the queue from the environment, as every process does at import."""
-    redis_url = (os.environ.get("ROOMS_REDIS_URL") or "").strip()
+def configure_queue(redis_url: str | None, instance_path: str) -> None:
+    """Point the queue at Redis when configured, else at its own SQLite file in the instance folder."""
     if redis_url:
-        return RedisHuey(QUEUE_NAME, url=redis_url, results=False)
-    path = instance_path()
-    path.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(QUEUE_NAME, filename=str(path / "huey.sqlite3"), results=False)
+        huey.storage_class = RedisStorage
+        huey.storage_kwargs = {"url": redis_url}
+    else:
+        path = Path(instance_path)
+        path.mkdir(parents=True, exist_ok=True)
+        huey.storage_class = SqliteStorage
+        huey.storage_kwargs = {"filename": str(path / "huey.sqlite3")}
+    huey.storage = huey.create_storage()
 
-
-huey = build_huey()
 
 _flask_app = None
 
@@ -62,3 +64,9 @@ def in_app_context(function):
             return function(*args, **kwargs)
 
     return wrapper
+
+
+def load_tasks() -> None:
+    """Import every module that defines tasks, so that a consumer knows them."""
+    import app.cloning.tasks  # noqa: F401
+    import app.lti.tasks  # noqa: F401

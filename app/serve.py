@@ -1,8 +1,10 @@
 """The run and demo commands: prepare the database and keys, then serve."""
 
 import atexit
+import ctypes
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 DEMO_CLIENT_ID = "rooms-demo"
 DEMO_DEPLOYMENT_ID = "1"
+# prctl option from <linux/prctl.h>.
+PR_SET_PDEATHSIG = 1
 
 
 def prepare_database() -> None:
@@ -41,11 +45,14 @@ def _serve(host: str, port: int) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--no-worker", is_flag=True, help="Do not start a job consumer beside the web server.")
 @with_appcontext
-def serve_command(host, port):
+def serve_command(host, port, no_worker):
     """Apply migrations, then serve the tool and one job consumer."""
+    exit_on_sigterm()
     prepare_database()
-    start_worker_process()
+    if not no_worker:
+        start_worker_process()
     _serve(host, port)
 
 
@@ -72,6 +79,7 @@ def demo_command(port, lms_port):
     The tool listens on 127.0.0.1 and the demo LMS on localhost, which the
     browser treats as another site, as it would treat a real LMS.
     """
+    exit_on_sigterm()
     prepare_database()
 
     issuer = f"http://localhost:{lms_port}"
@@ -119,9 +127,9 @@ def worker_command(workers, no_periodic):
     """Run a job consumer in the foreground until interrupted."""
     from huey.consumer import Consumer
 
-    import app.lti.tasks  # noqa: F401  (registers the tasks with the queue)
-    from app.queue import huey, set_task_app
+    from app.queue import huey, load_tasks, set_task_app
 
+    load_tasks()
     set_task_app(current_app._get_current_object())
     consumer = Consumer(
         huey,
@@ -136,8 +144,25 @@ def worker_command(workers, no_periodic):
     consumer.run()
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to send SIGTERM to this child when its parent exits, however it exits."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
 def start_worker_process() -> subprocess.Popen:
-    """Start one job consumer beside the web server, as a child process."""
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"])
+    """Start one job consumer beside the web server, as a child process that ends with it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "worker"],
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    )
     atexit.register(process.terminate)
     return process
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit, so that atexit stops the child processes."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))

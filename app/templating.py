@@ -1,5 +1,7 @@
 """Values every template can use."""
 
+import secrets
+
 from flask import Flask, g
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -24,6 +26,8 @@ def init_templating(app: Flask) -> None:
             "role_label": role_label,
             "get_locale": get_locale,
             "room_status_label": room_status_label,
+            "new_idempotency_key": new_idempotency_key,
+            "unread_notifications": _unread_notifications,
         }
 
 
@@ -55,3 +59,18 @@ def room_status_label(room) -> str:
     if room.status == RoomStatus.FAILED:
         return _("Clone failed")
     return _("Ready")
+
+
+def new_idempotency_key() -> str:
+    """Return a fresh key for a form whose repeated submission must act once."""
+    return secrets.token_urlsafe(16)
+
+
+def _unread_notifications() -> int:
+    access = g.get("course_access")
+    if access is None:
+        return 0
+    from app.cloning.notifications import unread_count
+    from app.extensions import db
+
+    return unread_count(db.session, access)

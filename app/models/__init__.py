@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the app see every table."""
 
 from app.models.base import Base
+from app.models.cloning import CloneJob, CloneJobStatus, Notification
 from app.models.courses import Course, CourseMembership, CourseRole
 from app.models.lti import (
     Deployment,
@@ -33,6 +34,8 @@ __all__ = [
     "Asset",
     "AssetKind",
     "Base",
+    "CloneJob",
+    "CloneJobStatus",
     "Course",
     "CourseMembership",
     "CourseRole",
@@ -44,6 +47,7 @@ __all__ = [
     "InteractionKind",
     "InteractionResponse",
     "InteractionStatus",
+    "Notification",
     "Placement",
     "Platform",
     "RejectedLaunch",

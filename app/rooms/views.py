@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.auth.access import course_access_or_404, current_access
 from app.extensions import db
-from app.models import CourseMembership, CourseRole, Room, User
+from app.models import CloneJob, CourseMembership, CourseRole, Room, RoomStatus, User
 from app.models.base import utcnow
 from app.rooms import assets, interactions, permissions, services, storyboard
 from app.rooms import settings as room_settings
@@ -77,7 +77,7 @@ def show(room_id: int):
         can_edit=can_edit,
         assets=assets.list_assets(db.session, room),
         storyboard_items=storyboard.list_items(db.session, room),
-        interactions=interactions.list_interactions(db.session, room, editor=can_edit, now=utcnow()),
+        interactions=interactions.interaction_cards(db.session, room, access, editor=can_edit, now=utcnow()),
         can_manage=permissions.can_manage_owner_rights(access, room),
         visibility_form=VisibilityForm(
             visible=room.visible_to_learners,
@@ -86,6 +86,10 @@ def show(room_id: int):
         ),
         clones=services.list_clones(db.session, room, access),
         room_settings=room_settings.with_defaults(room.settings),
+        can_clone=can_edit and access.cc_enabled and room.status == RoomStatus.READY,
+        clone_job=db.session.scalars(select(CloneJob).where(CloneJob.target_room_id == room.id)).first()
+        if room.status != RoomStatus.READY
+        else None,
         settings_fields=room_settings.FIELDS,
         page_url=url_for("rooms.show", room_id=room.id),
     )

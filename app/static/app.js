@@ -161,6 +161,49 @@
 
   window.setInterval(renewToken, RENEW_INTERVAL_MS);
 
+  // The "Clone room in progress" panel polls its job's status endpoint.
+  var CLONE_POLL_MS = 1000;
+  var clonePollTimer = null;
+
+  function pollClone(panel) {
+    var headers = new Headers();
+    headers.set(tokenHeader, token);
+    headers.set("Accept", "application/json");
+    fetch(panel.getAttribute("data-clone-status-url"), { headers: headers, credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (status) {
+        if (!status || !document.body.contains(panel)) {
+          return;
+        }
+        var bar = panel.querySelector("progress");
+        var message = panel.querySelector("[data-clone-message]");
+        bar.value = status.percent;
+        if (status.status === "succeeded") {
+          message.textContent = panel.getAttribute("data-text-done") || "The new room is ready.";
+          panel.querySelector("[data-clone-done]").hidden = false;
+          return;
+        }
+        if (status.status === "failed") {
+          loadPage(window.location.href, {}, false);
+          return;
+        }
+        clonePollTimer = window.setTimeout(function () { pollClone(panel); }, CLONE_POLL_MS);
+      })
+      .catch(function () {
+        clonePollTimer = window.setTimeout(function () { pollClone(panel); }, CLONE_POLL_MS * 3);
+      });
+  }
+
+  document.addEventListener("rooms:load", function () {
+    window.clearTimeout(clonePollTimer);
+    var panel = document.querySelector(".clone-panel[data-clone-status-url]");
+    if (panel && ["queued", "running"].indexOf(panel.getAttribute("data-job-status")) >= 0) {
+      pollClone(panel);
+    }
+  });
+
   // The launch returns the course page at /lti/launch: show the page's own URL.
   var pageUrl = metaContent(document, "page-url");
   if (pageUrl && pageUrl !== window.location.pathname + window.location.search) {
