@@ -110,7 +110,11 @@ def demo_command(port, lms_port):
             "--client-id", DEMO_CLIENT_ID,
             "--deployment-id", DEMO_DEPLOYMENT_ID,
             "--data-dir", data_dir,
-        ]
+        ],
+        # The flask command marks its environment; the demo's own server would
+        # then refuse to start, taking itself for code run under `flask run`.
+        env={name: value for name, value in os.environ.items() if name != "FLASK_RUN_FROM_CLI"},
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
     atexit.register(lms.terminate)
     _wait_until_up(f"http://127.0.0.1:{lms_port}/jwks", lms)

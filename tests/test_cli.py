@@ -1,8 +1,14 @@
 """The platform and keys commands, used the way an LMS administrator runs them."""
 
+import shutil
+
+import pytest
+import requests
+
 from app.extensions import db
 from app.models import Platform
 from tests.conftest import launch
+from tests.support.servers import run_tool_command, start_tool
 from tests.support.tokens import TestPlatform
 
 
@@ -113,3 +119,31 @@ def test_keys_rotate_publishes_new_and_previous(app, client):
     assert new_active in after
     assert previous_active in after
     assert len(after) == 3
+
+
+@pytest.mark.slow
+def test_rotated_keys_same_in_two_processes(migrated_database, tmp_path):
+    instance = tmp_path / "shared-instance"
+    instance.mkdir()
+    shutil.copy(migrated_database, instance / "rooms.sqlite3")
+    env = {"ROOMS_INSTANCE_PATH": str(instance)}
+
+    first = start_tool(env, tmp_path / "logs")
+    second = start_tool(env, tmp_path / "logs")
+    try:
+        before = requests.get(f"{first.url}/lti/jwks", timeout=5).json()
+        rotated = run_tool_command(["keys", "rotate"], env)
+        new_active = rotated.stdout.split("Active signing key: ", 1)[1].split()[0]
+
+        from_first = requests.get(f"{first.url}/lti/jwks", timeout=5).json()
+        from_second = requests.get(f"{second.url}/.well-known/jwks.json", timeout=5).json()
+    finally:
+        first.stop()
+        second.stop()
+
+    kids_before = {key["kid"] for key in before["keys"]}
+    kids_after = {key["kid"] for key in from_first["keys"]}
+    assert from_first == from_second
+    assert new_active in kids_before
+    assert kids_before <= kids_after
+    assert len(kids_after) == 3
