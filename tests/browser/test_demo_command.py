@@ -10,6 +10,7 @@ import pytest
 import requests
 from playwright.sync_api import sync_playwright
 
+from app.cloning.runner import BARRIER_DIR_VARIABLE
 from tests.support.browser import launch_chromium
 from tests.support.servers import PROJECT_ROOT, free_port, tool_environment
 
@@ -17,11 +18,25 @@ SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
 
 
 @pytest.fixture
-def demo(tmp_path):
+def clone_barrier(tmp_path):
+    """A folder where the demo's clone jobs wait after their snapshot read until released."""
+    path = tmp_path / "barrier"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def demo(tmp_path, clone_barrier):
     """Run `flask --app app demo` on free ports with its own instance folder."""
     tool_port, lms_port = free_port(), free_port()
     log_path = tmp_path / "demo.log"
-    env = tool_environment({"ROOMS_INSTANCE_PATH": str(tmp_path / "instance"), "ROOMS_BASE_URL": f"http://127.0.0.1:{tool_port}"})
+    env = tool_environment(
+        {
+            "ROOMS_INSTANCE_PATH": str(tmp_path / "instance"),
+            "ROOMS_BASE_URL": f"http://127.0.0.1:{tool_port}",
+            BARRIER_DIR_VARIABLE: str(clone_barrier),
+        }
+    )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "app", "demo", "--port", str(tool_port), "--lms-port", str(lms_port)],
@@ -74,5 +89,69 @@ def test_demo_launch_in_iframe(demo, tmp_path, person, role):
             assert role in who
             assert frame.url.startswith(demo["tool"])
             page.screenshot(path=str(SCREENSHOTS / f"demo-launch-{role.lower()}.png"), full_page=True)
+        finally:
+            context.close()
+
+
+def release_clone_jobs(barrier, count: int, timeout: float = 30) -> None:
+    """Wait until ``count`` clone jobs are held at the barrier, then let them all go on."""
+    deadline = time.monotonic() + timeout
+    while len(list(barrier.glob("job-*.held"))) < count:
+        assert time.monotonic() < deadline, "no clone job reached the barrier"
+        time.sleep(0.05)
+    for held in barrier.glob("job-*.held"):
+        held.with_suffix(".release").touch()
+
+
+@pytest.mark.slow
+def test_demo_clone_walkthrough(demo, clone_barrier, tmp_path):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        context = launch_chromium(playwright, tmp_path / "profile")
+        try:
+            page = context.new_page()
+            frame = frame_launch(page, demo["lms"], "Ada Lovelace")
+
+            frame.get_by_role("link", name="Create a room").click()
+            frame.get_by_role("heading", name="Create a room").wait_for()
+            frame.get_by_label("Name", exact=True).fill("Analytical engines, week 1")
+            frame.get_by_label("Tags", exact=True).fill("history, week1")
+            frame.get_by_role("button", name="Save").click()
+            frame.wait_for_selector("[data-testid=room-name]")
+
+            # Clone from the room page; the job waits at the barrier while the name is edited.
+            frame.locator("[data-testid=clone-room]").click()
+            frame.wait_for_selector("text=Clone room in progress")
+            release_after_rename = clone_barrier
+            deadline = time.monotonic() + 30
+            while not list(release_after_rename.glob("job-*.held")):
+                assert time.monotonic() < deadline, "the clone job never started"
+                time.sleep(0.05)
+            page.screenshot(path=str(SCREENSHOTS / "clone-panel.png"), full_page=True)
+            frame.locator("#name").fill("Analytical engines, spring term")
+            frame.get_by_role("button", name="Save").click()
+            frame.wait_for_selector("text=Saved.")
+            release_clone_jobs(clone_barrier, 1)
+
+            frame.locator("[data-testid=go-to-new-room]").wait_for(state="visible", timeout=20_000)
+            frame.locator("[data-testid=go-to-new-room]").click()
+            frame.wait_for_selector("[data-testid=room-name]")
+            assert frame.locator("[data-testid=room-name]").inner_text() == "Analytical engines, spring term"
+            assert "Analytical engines, week 1" in frame.locator("[data-testid=cloned-from]").inner_text()
+
+            # Clone from the room list's "more actions" menu.
+            frame.get_by_role("link", name="All rooms").click()
+            frame.get_by_role("heading", name="Rooms", exact=True).wait_for()
+            row = frame.locator("[data-testid=room-row]").filter(
+                has=frame.get_by_role("link", name="Analytical engines, week 1", exact=True)
+            )
+            row.locator("summary").click()
+            row.locator("[data-testid=clone-room]").click()
+            frame.wait_for_selector("text=Clone room in progress")
+            release_clone_jobs(clone_barrier, 2)
+            frame.locator("[data-testid=go-to-new-room]").wait_for(state="visible", timeout=20_000)
+            frame.locator("[data-testid=go-to-new-room]").click()
+            assert frame.locator("[data-testid=room-name]").inner_text() == "Copy of Analytical engines, week 1"
+            page.screenshot(path=str(SCREENSHOTS / "cloned-room.png"), full_page=True)
         finally:
             context.close()

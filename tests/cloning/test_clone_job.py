@@ -371,3 +371,32 @@ def test_finished_job_is_not_run_again(app, owner):
     assert job.attempt == 1
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Asset.id)).where(Asset.room_id == job.target_room_id)) == 2
+
+
+def test_clone_writes_no_media_bytes(app, owner):
+    from pathlib import Path
+
+    from app.storage import blob_store
+    from tests.rooms.test_assets import upload_ok
+    from tests.support.media_samples import png
+
+    source_id = create_room(owner)
+    upload_ok(owner, source_id, png(), "diagram.png", title="Diagram", alt_text="A diagram")
+    media_dir = Path(app.config["ROOMS_MEDIA_DIR"])
+    files_before = sorted(path for path in media_dir.rglob("*") if path.is_file())
+    with app.app_context():
+        written_before = blob_store().bytes_written
+
+    job_id = int(request_clone(owner, source_id).location.rsplit("/", 1)[1])
+    run_job(app, job_id)
+
+    with app.app_context():
+        assert blob_store().bytes_written == written_before
+        job = db.session.get(CloneJob, job_id)
+        copied = db.session.scalars(db.select(Asset).where(Asset.room_id == job.target_room_id)).one()
+        original = db.session.scalars(db.select(Asset).where(Asset.room_id == source_id)).one()
+        assert copied.content_hash == original.content_hash
+    assert sorted(path for path in media_dir.rglob("*") if path.is_file()) == files_before
+    assert len(files_before) == 1
+    response = owner.get(f"/rooms/{job.target_room_id}")
+    assert "Diagram" in response.get_data(as_text=True)
