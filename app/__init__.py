@@ -70,7 +70,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.cloning.views import bp as cloning_bp
     from app.courses.views import bp as courses_bp
     from app.health import bp as health_bp
+    from app.lti.deep_linking import bp as deep_linking_bp
     from app.lti.views import bp as lti_bp
+    from app.placements.views import bp as placements_bp
     from app.rooms.asset_views import bp as assets_bp
     from app.rooms.co_editor_views import bp as co_editors_bp
     from app.rooms.interaction_views import bp as interactions_bp
@@ -88,6 +90,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(room_settings_bp)
     app.register_blueprint(co_editors_bp)
     app.register_blueprint(cloning_bp)
+    app.register_blueprint(placements_bp)
+    app.register_blueprint(deep_linking_bp)
     app.register_blueprint(health_bp)
 
     # Pages, errors and headers.

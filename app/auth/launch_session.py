@@ -42,15 +42,20 @@ class LaunchClaims:
     course_id: int
     identity_id: int
     deployment_id: int
+    # The LMS link (placement) the launch came through; None for course-level launches.
+    placement_id: int | None = None
 
     def to_payload(self) -> dict:
-        return {
+        payload = {
             "sid": self.session_id,
             "uid": self.user_id,
             "cid": self.course_id,
             "iid": self.identity_id,
             "did": self.deployment_id,
         }
+        if self.placement_id is not None:
+            payload["pid"] = self.placement_id
+        return payload
 
     @classmethod
     def from_payload(cls, payload) -> "LaunchClaims | None":
@@ -61,6 +66,7 @@ class LaunchClaims:
                 course_id=int(payload["cid"]),
                 identity_id=int(payload["iid"]),
                 deployment_id=int(payload["did"]),
+                placement_id=int(payload["pid"]) if payload.get("pid") is not None else None,
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -70,13 +76,16 @@ def _serializer(app: Flask) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(app.secret_key, salt=TOKEN_SALT)
 
 
-def new_launch_claims(*, user_id: int, course_id: int, identity_id: int, deployment_id: int) -> LaunchClaims:
+def new_launch_claims(
+    *, user_id: int, course_id: int, identity_id: int, deployment_id: int, placement_id: int | None = None
+) -> LaunchClaims:
     return LaunchClaims(
         session_id=secrets.token_urlsafe(18),
         user_id=user_id,
         course_id=course_id,
         identity_id=identity_id,
         deployment_id=deployment_id,
+        placement_id=placement_id,
     )
 
 

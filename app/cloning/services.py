@@ -52,7 +52,7 @@ def find_job(session: Session, access: CourseAccess, idempotency_key: str) -> Cl
 
 
 def request_clone(session: Session, access: CourseAccess, source: Room, idempotency_key: str) -> tuple[CloneJob, bool]:
-    """Create the target room and its queued job; return the job and whether it is new.
+    """Create the target room in the source's course and its queued job; return the job and whether it is new.
 
     A repeated request with the same idempotency key returns the first job.
     """
@@ -63,14 +63,32 @@ def request_clone(session: Session, access: CourseAccess, source: Room, idempote
     if existing is not None:
         return existing, False
     check_clone_allowed(session, access, source)
+    return create_clone(
+        session, source=source, target_course_id=source.course_id, requester_id=access.user.id, idempotency_key=idempotency_key
+    )
 
+
+def create_clone(
+    session: Session,
+    *,
+    source: Room,
+    target_course_id: int,
+    requester_id: int,
+    idempotency_key: str,
+    batch_id: int | None = None,
+) -> tuple[CloneJob, bool]:
+    """Create a "cloning" room with the source's name, description and tags, and its queued job.
+
+    The caller has checked that the requester may clone the source. A
+    concurrent request with the same key returns the job that won the race.
+    """
     try:
         with session.begin_nested():
             target = Room(
-                course_id=source.course_id,
-                owner_id=access.user.id,
+                course_id=target_course_id,
+                owner_id=requester_id,
                 parent_id=source.id,
-                name=copy_name(source.name),
+                name=copy_name(source.name) if target_course_id == source.course_id else source.name,
                 description=source.description,
                 status=RoomStatus.CLONING,
                 visible_to_learners=False,
@@ -82,21 +100,23 @@ def request_clone(session: Session, access: CourseAccess, source: Room, idempote
             job = CloneJob(
                 source_room_id=source.id,
                 target_room_id=target.id,
-                requested_by_id=access.user.id,
+                requested_by_id=requester_id,
                 idempotency_key=idempotency_key,
                 status=CloneJobStatus.QUEUED,
                 enqueued_at=utcnow(),
+                batch_id=batch_id,
             )
             session.add(job)
             session.flush()
     except IntegrityError:
-        # A concurrent request with the same key won the race.
-        existing = find_job(session, access, idempotency_key)
+        existing = session.scalars(
+            select(CloneJob).where(CloneJob.requested_by_id == requester_id, CloneJob.idempotency_key == idempotency_key)
+        ).first()
         if existing is None:
             raise
         return existing, False
 
-    logger.info("Clone job %s queued: room %s -> room %s by user %s", job.id, source.id, target.id, access.user.id)
+    logger.info("Clone job %s queued: room %s -> room %s in course %s by user %s", job.id, source.id, target.id, target_course_id, requester_id)
     return job, True
 
 

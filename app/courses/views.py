@@ -5,7 +5,9 @@ from flask import Blueprint, render_template, request, url_for
 from app.auth.access import course_access_or_404
 from app.extensions import db
 from app.rooms import permissions
-from app.rooms.queries import search_rooms
+from app.placements.services import copy_sources
+from app.placements.views import current_placement_for_list
+from app.rooms.queries import rooms_visible_to, search_rooms
 
 bp = Blueprint("courses", __name__)
 
@@ -19,11 +21,15 @@ def room_list(course_id: int):
         query=request.args.get("q", ""),
         page=request.args.get("page", 1, type=int) or 1,
     )
+    is_staff = permissions.is_course_staff(access)
     return render_template(
         "courses/room_list.html",
         access=access,
         course=access.course,
         room_page=room_page,
         can_create=permissions.can_create_room(access),
+        link_placement=current_placement_for_list(access) if is_staff else None,
+        linkable_rooms=rooms_visible_to(db.session, access) if is_staff else [],
+        copied_from=copy_sources(db.session, access.course)[:1] if is_staff else [],
         page_url=url_for("courses.room_list", course_id=course_id, q=room_page.query or None, page=room_page.page if room_page.page > 1 else None),
     )

@@ -15,12 +15,15 @@ from app.errors import render_error
 from app.extensions import cache, csrf, db
 from app.lti import keys
 from app.lti.exceptions import LaunchRejected
-from app.lti.launch import LaunchSettings, RoomsMessageLaunch, state_cookie_name
+from app.lti.deep_linking import deep_linking_picker, is_staff_launch
+from app.lti.launch import MESSAGE_TYPE_CLAIM, LaunchSettings, RoomsMessageLaunch, state_cookie_name
 from app.lti.login import RoomsOIDCLogin
 from app.lti.registration_values import tool_urls
 from app.lti.rejections import record_rejection
 from app.lti.services import record_launch
 from app.lti.tool_config import DatabaseToolConf
+from app.models import CourseRole
+from app.placements.services import LaunchContext, resolve_launch
 
 logger = logging.getLogger(__name__)
 
@@ -180,8 +183,10 @@ def launch():
     try:
         message_launch.validate()
         claims = message_launch.claims()
-        if claims.get("https://purl.imsglobal.org/spec/lti/claim/message_type") != "LtiResourceLinkRequest":
-            raise LaunchRejected("Adding rooms through the LMS's content selection is not available yet.")
+        if claims.get(MESSAGE_TYPE_CLAIM) == "LtiDeepLinkingRequest" and not is_staff_launch(claims):
+            raise LaunchRejected(
+                "Only instructors can add rooms to the course through the LMS's content selection.", status=403
+            )
         launched = record_launch(db.session, message_launch.platform, message_launch.deployment, claims)
     except (LaunchRejected, LtiException) as error:
         if isinstance(error, LtiException):
@@ -203,20 +208,64 @@ def launch():
         )
     db.session.commit()
 
+    destination = None
+    if claims.get(MESSAGE_TYPE_CLAIM) == "LtiResourceLinkRequest":
+        destination = resolve_launch(
+            db.session,
+            LaunchContext(
+                platform_id=message_launch.platform.id,
+                course=launched.course,
+                user=launched.user,
+                is_instructor=launched.membership.role == CourseRole.INSTRUCTOR,
+                is_lms_admin=launched.identity.is_lms_admin,
+                cc_enabled=message_launch.deployment.cc_enabled,
+            ),
+            claims,
+        )
+        db.session.commit()
+
     launch_claims = new_launch_claims(
         user_id=launched.user.id,
         course_id=launched.course.id,
         identity_id=launched.identity.id,
         deployment_id=message_launch.deployment.id,
+        placement_id=destination.placement.id if destination and destination.placement else None,
     )
     attach_launch(launch_claims)
     session.new_cookie_token = issue_token(launch_claims)
 
-    # The launch returns the course page itself because a redirect could not
-    # carry the launch token without putting it in the URL.
-    response = make_response(room_list(course_id=launched.course.id))
+    # The launch returns the page itself because a redirect could not carry
+    # the launch token without putting it in the URL.
+    if destination is None:
+        page = deep_linking_picker(claims, message_launch)
+    else:
+        page = render_destination(destination, launched.course.id)
+    response = make_response(page)
     response.delete_cookie(state_cookie_name(request.form.get("state", "")), path="/lti/")
     return response
+
+
+def render_destination(destination, course_id: int):
+    """Render the page a resource-link launch lands on."""
+    from app.auth.access import current_access
+    from app.placements.views import render_copy_choice, render_not_set_up
+    from app.rooms import permissions
+    from app.rooms.views import show as show_room
+
+    if destination.kind == "room":
+        access = current_access()
+        if permissions.can_open_room(db.session, access, destination.room):
+            return show_room(room_id=destination.room.id)
+        return render_error(
+            403,
+            _("This room is not available yet"),
+            _("Your instructor has not made this room available. Try again later."),
+        )
+    if destination.kind == "copy_choice":
+        return render_copy_choice(destination, current_access())
+    if destination.kind == "not_set_up":
+        return render_not_set_up()
+    return room_list(course_id=course_id)
 
 
 @bp.get("/lti/jwks")

@@ -14,6 +14,14 @@ from app.models.lti import (
     UsedNonce,
 )
 from app.models.people import Identity, User
+from app.models.placements import (
+    CloneBatch,
+    CopyEvidenceKind,
+    CourseCopySource,
+    PlacementResolution,
+    ResolutionChoice,
+    ResolutionRule,
+)
 from app.models.rooms import (
     Asset,
     AssetKind,
@@ -34,9 +42,12 @@ __all__ = [
     "Asset",
     "AssetKind",
     "Base",
+    "CloneBatch",
     "CloneJob",
     "CloneJobStatus",
+    "CopyEvidenceKind",
     "Course",
+    "CourseCopySource",
     "CourseMembership",
     "CourseRole",
     "Deployment",
@@ -49,8 +60,11 @@ __all__ = [
     "InteractionStatus",
     "Notification",
     "Placement",
+    "PlacementResolution",
     "Platform",
     "RejectedLaunch",
+    "ResolutionChoice",
+    "ResolutionRule",
     "Room",
     "RoomCoEditor",
     "RoomStatus",

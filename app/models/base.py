@@ -56,7 +56,7 @@ def string_enum(enum_class: type[enum.Enum]) -> Enum:
     return Enum(
         enum_class,
         native_enum=False,
-        length=20,
+        length=max(20, *(len(member.value) for member in enum_class)),
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )

@@ -38,6 +38,8 @@ class CloneJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str] = mapped_column(Text, default="")
+    # The "Clone all" request this job belongs to, if any.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("clone_batch.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     source_room: Mapped[Room] = relationship(foreign_keys=[source_room_id])
