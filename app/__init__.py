@@ -11,6 +11,7 @@ from app.database import configure_sqlite
 from app.extensions import babel, cache, csrf, db, login_manager, migrate
 from app.logging_setup import configure_logging
 from app.queue import configure_queue
+from app.routing import IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         instance_path=instance_path,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    app.url_map.converters["int"] = IdConverter
 
     # Configuration: the environment first, then explicit overrides (tests).
     app.config.from_mapping(load_settings(instance_path))

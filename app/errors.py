@@ -15,15 +15,18 @@ logger = logging.getLogger(__name__)
 def _messages(status: int) -> tuple[str, str]:
     if status == 401:
         return (
-            _("Your session has ended"),
-            _("Open the tool again from your course in the LMS to start a new session."),
+            _("No session for this page"),
+            _(
+                "The session has ended, or this page was opened outside the LMS window it belongs to. "
+                "Open the tool again from your course in the LMS."
+            ),
         )
     if status == 403:
         return _("Not allowed"), _("You do not have permission to do this in this course.")
     if status == 404:
         return _("Not found"), _("This page does not exist, or it belongs to another course.")
     if status == 405:
-        return _("Not allowed"), _("This page cannot be opened this way.")
+        return _("Page not available"), _("This address only accepts a form submission. Open the tool again from your course.")
     if status == 413:
         return _("File too large"), _("The upload is larger than this tool accepts.")
     if status >= 500:

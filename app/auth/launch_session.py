@@ -139,6 +139,9 @@ class LaunchSessionInterface(SessionInterface):
         return LaunchSession()
 
     def save_session(self, app, session, response):
+        # Pages of a launch session embed its token: no cache may keep them.
+        if g.get("launch_claims") is not None:
+            response.headers.setdefault("Cache-Control", "no-store")
         token = getattr(session, "new_cookie_token", None)
         if token is None:
             return

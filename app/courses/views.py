@@ -33,3 +33,11 @@ def room_list(course_id: int):
         copied_from=copy_sources(db.session, access.course)[:1] if is_staff else [],
         page_url=url_for("courses.room_list", course_id=course_id, q=room_page.query or None, page=room_page.page if room_page.page > 1 else None),
     )
+
+
+@bp.get("/")
+def index():
+    """Say what the tool is to someone who opens its address directly."""
+    from app.lti.registration_values import tool_urls
+
+    return render_template("index.html", urls=tool_urls(request.host_url))

@@ -14,10 +14,17 @@ HTML_TAG_PATTERN = re.compile(r"<\s*[/!?a-zA-Z]")
 TAG_PATTERN = re.compile(r"^[\w][\w .#+-]*$")
 
 
+# Control characters, and format characters such as zero-width spaces and the
+# right-to-left override, which can make a name invisible or spoof its ending.
+STRIPPED_CATEGORIES = {"Cc", "Cf"}
+
+
 def _strip_control_characters(value: str, *, keep_newlines: bool) -> str:
     allowed = {"\n", "\t"} if keep_newlines else set()
     return "".join(
-        character for character in value if character in allowed or unicodedata.category(character) != "Cc"
+        character
+        for character in value
+        if character in allowed or unicodedata.category(character) not in STRIPPED_CATEGORIES
     )
 
 

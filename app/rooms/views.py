@@ -1,8 +1,11 @@
 """Room pages: create, open, edit, show or hide, delete and transfer a room."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -66,18 +69,79 @@ def create(course_id: int):
     ), status
 
 
+# Rows per page of each list on the room page: media, storyboard and interactions.
+LIST_PAGE_SIZE = 50
+# Highest page number taken from a request, so that the offset fits a 64-bit integer.
+MAX_PAGE = 1_000_000
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list on the room page; ``argument`` is the query argument that selects the page."""
+
+    items: list
+    page: int
+    total: int
+    argument: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // LIST_PAGE_SIZE))
+
+    @property
+    def first_number(self) -> int:
+        """The 1-based position of the page's first item in the whole list."""
+        return (self.page - 1) * LIST_PAGE_SIZE + 1
+
+
+def _list_page(argument: str, load: Callable[..., tuple[list, int]]) -> ListPage:
+    """Load the page of a list that the request's ``argument`` names; a page past the end shows the first page."""
+    page = min(max(request.args.get(argument, 1, type=int), 1), MAX_PAGE)
+    items, total = load(offset=(page - 1) * LIST_PAGE_SIZE, limit=LIST_PAGE_SIZE)
+    if not items and page > 1:
+        page = 1
+        items, total = load(offset=0, limit=LIST_PAGE_SIZE)
+    return ListPage(items=items, page=page, total=total, argument=argument)
+
+
 @bp.get("/rooms/<int:room_id>")
 def show(room_id: int):
     room, access = load_room(room_id)
     can_edit = permissions.can_edit_room(db.session, access, room)
+    now = utcnow()
+
+    # Each list is paginated on its own, so that a room with thousands of
+    # interactions renders one page of each list.
+    asset_page = _list_page("assets_page", partial(assets.list_assets_page, db.session, room))
+    storyboard_page = _list_page("storyboard_page", partial(storyboard.list_items_page, db.session, room))
+    interaction_page = _list_page(
+        "interactions_page",
+        partial(interactions.interaction_cards_page, db.session, room, access, editor=can_edit, now=now),
+    )
+    # Links to a page of one list keep the pages shown of the other two.
+    shown_pages = {
+        list_page.argument: list_page.page
+        for list_page in (asset_page, storyboard_page, interaction_page)
+        if list_page.page > 1
+    }
+
+    def list_page_url(list_page: ListPage, page: int) -> str:
+        return url_for("rooms.show", room_id=room.id, **{**shown_pages, list_page.argument: page if page > 1 else None})
+
     return render_template(
         "rooms/show.html",
         room=room,
         access=access,
         can_edit=can_edit,
-        assets=assets.list_assets(db.session, room),
-        storyboard_items=storyboard.list_items(db.session, room),
-        interactions=interactions.interaction_cards(db.session, room, access, editor=can_edit, now=utcnow()),
+        assets=asset_page.items,
+        asset_page=asset_page,
+        # The storyboard's choice of media lists every asset, not only the page shown.
+        asset_choices=assets.list_asset_titles(db.session, room) if can_edit else [],
+        storyboard_items=storyboard_page.items,
+        storyboard_page=storyboard_page,
+        interactions=interaction_page.items,
+        interaction_page=interaction_page,
+        list_page_url=list_page_url,
         can_manage=permissions.can_manage_owner_rights(access, room),
         visibility_form=VisibilityForm(
             visible=room.visible_to_learners,
@@ -91,7 +155,7 @@ def show(room_id: int):
         if room.status != RoomStatus.READY
         else None,
         settings_fields=room_settings.FIELDS,
-        page_url=url_for("rooms.show", room_id=room.id),
+        page_url=url_for("rooms.show", room_id=room.id, **shown_pages),
     )
 
 
@@ -214,4 +278,11 @@ def transfer(room_id: int):
 
 def render_room_error(room: Room, message: str, status: int):
     """Render the room page's error panel for a rejected action; nothing was changed."""
-    return render_template("rooms/action_error.html", room=room, message=message, status=status), status
+    # The page's address is the room, so that reloading it does not repeat the form submission.
+    return render_template(
+        "rooms/action_error.html",
+        room=room,
+        message=message,
+        status=status,
+        page_url=url_for("rooms.show", room_id=room.id),
+    ), status

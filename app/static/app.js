@@ -56,9 +56,10 @@
     } else {
       history.replaceState({ rooms: true }, "", pageUrl);
     }
+    window.scrollTo(0, 0);
     var main = document.getElementById("main");
     if (main) {
-      main.focus();
+      main.focus({ preventScroll: true });
     }
     document.dispatchEvent(new Event("rooms:load"));
   }
@@ -107,9 +108,21 @@
     loadPage(url.href, {}, true);
   });
 
+  var submitting = false;
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
     if (!token || event.defaultPrevented || form.hasAttribute("data-native")) {
+      return;
+    }
+    // A double click must not send the form twice.
+    if (submitting) {
+      event.preventDefault();
       return;
     }
     var url = new URL(form.action || window.location.href, window.location.href);
@@ -118,12 +131,17 @@
     }
     event.preventDefault();
     var data = new FormData(form, event.submitter || null);
+    var loading;
     if ((form.method || "get").toLowerCase() === "get") {
       url.search = new URLSearchParams(data).toString();
-      loadPage(url.href, {}, true);
+      loading = loadPage(url.href, {}, true);
     } else {
-      loadPage(url.href, { method: "POST", body: data }, true);
+      submitting = true;
+      loading = loadPage(url.href, { method: "POST", body: data }, true);
     }
+    loading.finally(function () {
+      submitting = false;
+    });
   });
 
   window.addEventListener("popstate", function () {
@@ -182,6 +200,12 @@
         bar.value = status.percent;
         if (status.status === "succeeded") {
           message.textContent = panel.getAttribute("data-text-done") || "The new room is ready.";
+          var heading = panel.querySelector("h1");
+          var finished = panel.getAttribute("data-text-finished");
+          if (heading && finished) {
+            heading.textContent = finished;
+            document.title = finished;
+          }
           panel.querySelector("[data-clone-done]").hidden = false;
           return;
         }

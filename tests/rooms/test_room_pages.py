@@ -244,3 +244,10 @@ def test_learner_cannot_see_or_save_settings(app, owner, learner):
 
     assert token not in learner.get(f"/rooms/{room_id}").get_data(as_text=True)
     assert learner.post(f"/rooms/{room_id}/settings", {"layout": "grid"}).status_code == 403
+
+
+def test_invisible_characters_stripped_from_names(app, owner):
+    room_id = create_room(owner, name="Report\u202egpj.exe")
+    assert room(app, room_id).name == "Reportgpj.exe"
+    response = owner.post(f"/courses/{owner.course_id}/rooms/new", {"name": "\u200b\u200b"})
+    assert response.status_code == 422
