@@ -155,3 +155,63 @@ def test_demo_clone_walkthrough(demo, clone_barrier, tmp_path):
             page.screenshot(path=str(SCREENSHOTS / "cloned-room.png"), full_page=True)
         finally:
             context.close()
+
+
+@pytest.mark.slow
+def test_demo_room_walkthrough(demo, tmp_path):
+    """The demo's instructor prepares and shows a room; the demo's learner opens it and answers the poll."""
+    from tests.support.media_samples import png
+
+    image = tmp_path / "engine.png"
+    image.write_bytes(png())
+    with sync_playwright() as playwright:
+        context = launch_chromium(playwright, tmp_path / "profile")
+        try:
+            page = context.new_page()
+            frame = frame_launch(page, demo["lms"], "Ada Lovelace")
+
+            frame.get_by_role("link", name="Create a room").click()
+            frame.get_by_role("heading", name="Create a room").wait_for()
+            frame.get_by_label("Name", exact=True).fill("Difference engine")
+            frame.get_by_role("button", name="Save").click()
+            frame.wait_for_selector("[data-testid=room-name]")
+
+            frame.locator("summary", has_text="Upload media").click()
+            frame.locator("input[type=file][name=file]").set_input_files(str(image))
+            frame.locator("#asset-title").fill("Engine diagram")
+            frame.locator("#asset-alt-text").fill("A drawing of the difference engine")
+            frame.get_by_role("button", name="Upload").click()
+            frame.locator("text=Engine diagram").first.wait_for()
+
+            frame.locator("summary", has_text="Add to the storyboard").click()
+            frame.get_by_role("button", name="Add media").click()
+            frame.locator("[data-testid=storyboard-item]").first.wait_for()
+            frame.locator("summary", has_text="Add to the storyboard").click()
+            frame.locator("#storyboard-note").fill("Ask who has seen one")
+            frame.get_by_role("button", name="Add note").click()
+            frame.locator("[data-testid=storyboard-item]").nth(1).wait_for()
+
+            frame.get_by_role("link", name="New poll").click()
+            frame.locator("#title").fill("Would you build one?")
+            frame.locator("#options-0").fill("Yes")
+            frame.locator("#options-1").fill("No")
+            frame.get_by_role("button", name="Save as draft").click()
+            frame.get_by_role("button", name="Publish now").click()
+            frame.locator("text=Would you build one?").first.wait_for()
+
+            frame.locator("input[name=visible]").check()
+            frame.get_by_role("button", name="Save visibility").click()
+            frame.locator("dd", has_text="Visible to learners").wait_for()
+            page.screenshot(path=str(SCREENSHOTS / "room-instructor.png"), full_page=True)
+
+            learner_frame = frame_launch(page, demo["lms"], "Alan Turing")
+            assert "Learner" in learner_frame.locator("[data-testid=who]").inner_text()
+            learner_frame.get_by_role("link", name="Difference engine").click()
+            learner_frame.wait_for_selector("[data-testid=room-name]")
+            learner_frame.locator("[data-testid=interaction-option]", has_text="Yes").click()
+            learner_frame.get_by_role("button", name="Send answer").click()
+            learner_frame.locator("text=Your answer was recorded").wait_for()
+            assert learner_frame.locator("img[alt='A drawing of the difference engine']").count() >= 1
+            page.screenshot(path=str(SCREENSHOTS / "room-learner.png"), full_page=True)
+        finally:
+            context.close()
