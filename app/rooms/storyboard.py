@@ -32,6 +32,23 @@ def list_items(session: Session, room: Room) -> list[StoryboardItem]:
     )
 
 
+def list_items_page(session: Session, room: Room, *, offset: int, limit: int) -> tuple[list[StoryboardItem], int]:
+    """Return up to ``limit`` of the room's storyboard items from ``offset``, in order, and how many the room has.
+
+    The count comes from a window function in the same statement, so an offset
+    past the last item returns no items and a count of 0.
+    """
+    rows = session.execute(
+        select(StoryboardItem, func.count().over())
+        .where(StoryboardItem.room_id == room.id)
+        .options(selectinload(StoryboardItem.asset))
+        .order_by(StoryboardItem.position, StoryboardItem.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [item for item, _total in rows], rows[0][1] if rows else 0
+
+
 def _clean_url(value: str) -> str:
     url = (value or "").strip()
     if not url:

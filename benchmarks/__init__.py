@@ -1,0 +1,1 @@
+"""Benchmarks of rooms-lti: scripts that measure the tool against its targets (see README.md)."""

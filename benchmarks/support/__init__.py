@@ -1,0 +1,1 @@
+"""What the benchmark scripts share: a throwaway instance, statement counting, room building, reports."""
