@@ -112,17 +112,28 @@ def platform_remove(selector, client_id, yes):
     click.echo(f"Removed platform {platform.id}.")
 
 
+@keys_cli.command("create")
+@with_appcontext
+def keys_create():
+    """Create the active and the next signing keys, unless the tool has them already."""
+    keys.ensure_keys(db.session, current_app.config["ROOMS_KEY_ENCRYPTION_KEY"])
+    db.session.commit()
+    for jwk in keys.published_jwks(db.session)["keys"]:
+        click.echo(f"Published: {jwk['kid']}")
+
+
 @keys_cli.command("rotate")
 @click.option(
     "--overlap-days",
-    default=7,
-    show_default=True,
+    default=None,
     type=click.IntRange(min=1),
-    help="Days a retired key stays published before it is deleted.",
+    help="Days a retired key stays published before it is deleted; defaults to ROOMS_KEY_OVERLAP_DAYS, which is 7 unless set.",
 )
 @with_appcontext
 def keys_rotate(overlap_days):
     """Promote the published next key to active and publish a new next key."""
+    if overlap_days is None:
+        overlap_days = current_app.config["ROOMS_KEY_OVERLAP_DAYS"]
     active = keys.rotate_keys(
         db.session, current_app.config["ROOMS_KEY_ENCRYPTION_KEY"], timedelta(days=overlap_days)
     )

@@ -50,7 +50,10 @@ def script_nonce() -> str:
 def init_security_headers(app: Flask) -> None:
     @app.after_request
     def _set_headers(response):
-        ancestors = " ".join(["'self'", *frame_ancestors.origins()])
+        # A view may widen the framing for its own response by setting g.frame_ancestors.
+        ancestors = g.get("frame_ancestors") or " ".join(
+            ["'self'", *frame_ancestors.origins(), *app.config["ROOMS_FRAME_ANCESTORS"]]
+        )
         response.headers["Content-Security-Policy"] = (
             f"default-src 'self'; script-src 'self' 'nonce-{script_nonce()}'; "
             f"style-src 'self'; img-src 'self' data:; media-src 'self'; "
@@ -58,6 +61,6 @@ def init_security_headers(app: Flask) -> None:
             f"frame-ancestors {ancestors}"
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.pop("X-Frame-Options", None)
         return response

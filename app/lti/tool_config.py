@@ -17,6 +17,7 @@ class PlatformRegistration(Registration):
     def __init__(self, session: Session, platform: Platform):
         super().__init__()
         self._session = session
+        self._active_signing_key: keys.SigningKey | None = None
         self.platform = platform
         self.set_issuer(platform.issuer)
         self.set_client_id(platform.client_id)
@@ -25,15 +26,21 @@ class PlatformRegistration(Registration):
         self.set_auth_audience(platform.auth_audience or platform.auth_token_url)
         self.set_key_set_url(platform.jwks_url)
 
+    def _signing_key(self) -> keys.SigningKey:
+        # Read once per registration object. The library reads the kid and the
+        # private key in separate calls, and a rotation between two reads would
+        # pair the old kid with the new key.
+        if self._active_signing_key is None:
+            self._active_signing_key = keys.active_signing_key(
+                self._session, current_app.config["ROOMS_KEY_ENCRYPTION_KEY"]
+            )
+        return self._active_signing_key
+
     def get_tool_private_key(self):
-        if self._tool_private_key is None:
-            signing_key = keys.active_signing_key(self._session, current_app.config["ROOMS_KEY_ENCRYPTION_KEY"])
-            self.set_tool_private_key(signing_key.private_key_pem)
-        return self._tool_private_key
+        return self._signing_key().private_key_pem
 
     def get_kid(self):
-        signing_key = keys.active_signing_key(self._session, current_app.config["ROOMS_KEY_ENCRYPTION_KEY"])
-        return signing_key.kid
+        return self._signing_key().kid
 
     def get_jwks(self):
         return keys.published_jwks(self._session)["keys"]

@@ -1,0 +1,1 @@
+"""Pages for LMS administrators: the deployments and rejected launches of the platform they launched from."""
