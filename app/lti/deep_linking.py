@@ -43,7 +43,7 @@ def is_staff_launch(claims: dict) -> bool:
     return mapped.course_role == CourseRole.INSTRUCTOR or mapped.is_lms_admin
 
 
-def deep_linking_picker(claims: dict, message_launch):
+def deep_linking_picker(claims: dict, platform_id: int):
     """Keep the request's settings in the cache and render the room picker."""
     settings = claims.get(SETTINGS_CLAIM)
     if not isinstance(settings, dict) or not isinstance(settings.get("deep_link_return_url"), str):
@@ -62,7 +62,7 @@ def deep_linking_picker(claims: dict, message_launch):
         "has_data": "data" in settings,
         "data": settings.get("data"),
         "accept_types": settings.get("accept_types") or [],
-        "platform_id": message_launch.platform.id,
+        "platform_id": platform_id,
         "deployment_id": claims.get(DEPLOYMENT_ID_CLAIM),
         "session_id": claims_session.session_id,
     }

@@ -4,9 +4,11 @@ pylti1p3 takes the client id from ``aud[0]``, never verifies ``aud``, only
 checks that a nonce exists, reads the state from a cookie and has no clock
 leeway. This subclass replaces those steps:
 
-- the state must come back from the same browser (a cookie set at login) and
-  is taken from the shared cache once; it binds the issuer, client id,
-  ``lti_deployment_id`` and nonce of the login;
+- the state must come back from the same browser and is taken from the
+  shared cache once. The browser proves it with a cookie set at login, or,
+  for a login with ``lti_storage_target``, through the LMS's platform storage,
+  which the launch view reads afterwards. The state binds the issuer, client
+  id, ``lti_deployment_id`` and nonce of the login;
 - ``aud`` must contain our client id, and with several audiences ``azp`` must
   equal it;
 - only RS256, ``exp`` and ``iat`` required, with a configurable clock leeway;
@@ -23,10 +25,11 @@ import jwt
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.exception import LtiException
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.lti.exceptions import DeploymentPendingApproval, LaunchRejected, ReplayedLaunch, UnknownPlatform
-from app.lti.login_state import LoginState, login_state_exists, take_login_state
+from app.lti.login_state import LoginState, peek_login_state, take_login_state
 from app.lti.platform_keys import find_platform_key
 from app.lti.tool_config import DatabaseToolConf, PlatformRegistration
 from app.models import Deployment, DeploymentPolicy, DeploymentStatus, Platform, UsedNonce
@@ -60,6 +63,9 @@ class RoomsMessageLaunch(FlaskMessageLaunch):
         self.login_state: LoginState | None = None
         self.platform: Platform | None = None
         self.deployment: Deployment | None = None
+        # True when the state came without its cookie from a login that used
+        # platform storage: the launch may complete only after lti.get_data.
+        self.needs_platform_storage_check = False
 
     @property
     def session(self):
@@ -100,14 +106,20 @@ class RoomsMessageLaunch(FlaskMessageLaunch):
         # a launch POST replayed from elsewhere carries no matching cookie.
         # A state that is no longer waiting is reported as used first, because
         # a successful launch deletes the cookie of the state it used.
+        # A login that used platform storage may arrive without the cookie:
+        # then the browser's platform storage must confirm the state before
+        # the launch completes (see app.lti.platform_storage).
         cookie_value = self._request.get_cookie(state_cookie_name(state)) or ""
         if not hmac.compare_digest(cookie_value.encode(), state.encode()):
-            if not login_state_exists(self._cache, state):
+            waiting = peek_login_state(self._cache, state)
+            if waiting is None:
                 raise ReplayedLaunch("The launch state is unknown, expired or already used.", status=401)
-            raise LaunchRejected(
-                "The launch state was not issued to this browser, or the browser did not send the tool's cookie.",
-                status=401,
-            )
+            if not waiting.storage_target:
+                raise LaunchRejected(
+                    "The launch state was not issued to this browser, or the browser did not send the tool's cookie.",
+                    status=401,
+                )
+            self.needs_platform_storage_check = True
 
         login_state = take_login_state(self._cache, state)
         if login_state is None:
@@ -270,11 +282,16 @@ class RoomsMessageLaunch(FlaskMessageLaunch):
         # A nonce that outlives the token by the leeway cannot be replayed
         # with a valid token, so it can then be purged.
         expires_at = max(expires_at, utcnow() + timedelta(seconds=self._settings.clock_leeway))
-        try:
-            with self.session.begin_nested():
-                self.session.add(UsedNonce(platform_id=self.platform.id, nonce=nonce, expires_at=expires_at))
-        except IntegrityError:
-            raise ReplayedLaunch("The id_token nonce was already used.", status=401) from None
+        # One INSERT ... ON CONFLICT DO NOTHING: a row inserted means the nonce was unused.
+        dialect = self.session.get_bind().dialect.name
+        insert_statement = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        inserted = self.session.execute(
+            insert_statement(UsedNonce)
+            .values(platform_id=self.platform.id, nonce=nonce, expires_at=expires_at)
+            .on_conflict_do_nothing(index_elements=["platform_id", "nonce"])
+        ).rowcount
+        if inserted != 1:
+            raise ReplayedLaunch("The id_token nonce was already used.", status=401)
         return self
 
     def save_launch_data(self):

@@ -7,7 +7,9 @@ from pylti1p3.contrib.flask import FlaskOIDCLogin
 
 from app.lti.exceptions import LaunchRejected, UnknownPlatform
 from app.lti.login_state import LoginState, create_login_state
+from app.lti.platform_storage import valid_storage_target
 from app.lti.tool_config import DatabaseToolConf, PlatformRegistration
+from app.models import Platform
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class RoomsOIDCLogin(FlaskOIDCLogin):
         self._allowed_hosts = allowed_hosts
         self._state_max_age = state_max_age
         self.login_state: LoginState | None = None
+        self.platform: Platform | None = None
 
     def param(self, name: str) -> str:
         return (self._get_request_param(name) or "").strip()
@@ -77,6 +80,7 @@ class RoomsOIDCLogin(FlaskOIDCLogin):
         registration = self.validate_oidc_login()
         self._registration = registration
         platform = registration.platform
+        self.platform = platform
 
         self.login_state = create_login_state(
             self._cache,
@@ -85,6 +89,7 @@ class RoomsOIDCLogin(FlaskOIDCLogin):
             client_id=platform.client_id,
             lti_deployment_id=self.param("lti_deployment_id"),
             target_link_uri=self.param("target_link_uri"),
+            storage_target=valid_storage_target(self.param("lti_storage_target")),
             max_age=self._state_max_age,
         )
 

@@ -23,6 +23,10 @@ class LoginState:
     client_id: str
     lti_deployment_id: str
     target_link_uri: str
+    # The login's lti_storage_target: the frame that keeps the state and nonce
+    # through LTI platform storage, so the launch need not read the state cookie.
+    # Empty when the platform offered no platform storage.
+    storage_target: str = ""
 
 
 def create_login_state(
@@ -33,6 +37,7 @@ def create_login_state(
     client_id: str,
     lti_deployment_id: str,
     target_link_uri: str,
+    storage_target: str = "",
     max_age: int,
 ) -> LoginState:
     login_state = LoginState(
@@ -43,6 +48,7 @@ def create_login_state(
         client_id=client_id,
         lti_deployment_id=lti_deployment_id,
         target_link_uri=target_link_uri,
+        storage_target=storage_target,
     )
     if not cache.set(STATE_PREFIX + login_state.state, asdict(login_state), timeout=max_age):
         raise RuntimeError("The launch state cache could not store the login state.")
@@ -53,9 +59,12 @@ def _valid_state_value(state: str) -> bool:
     return bool(state) and len(state) <= 200
 
 
-def login_state_exists(cache: Cache, state: str) -> bool:
-    """Return whether the state is still waiting for its launch, without taking it."""
-    return _valid_state_value(state) and cache.has(STATE_PREFIX + state)
+def peek_login_state(cache: Cache, state: str) -> LoginState | None:
+    """Return the login state without taking it, or None if it is unknown, expired or used."""
+    if not _valid_state_value(state):
+        return None
+    stored = cache.get(STATE_PREFIX + state)
+    return LoginState(**stored) if stored is not None else None
 
 
 def take_login_state(cache: Cache, state: str) -> LoginState | None:

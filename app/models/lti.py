@@ -43,6 +43,10 @@ class Platform(Base):
     # The audience of the client assertion sent to the token URL; empty means the token URL.
     auth_audience: Mapped[str] = mapped_column(String(1000), default="")
     jwks_url: Mapped[str] = mapped_column(String(1000))
+    # The target origin of the tool's LTI platform storage messages; None means
+    # the origin of auth_login_url. Set it for a platform whose storage frame is
+    # on another origin than its authentication URL.
+    storage_target_origin: Mapped[str | None] = mapped_column(String(500))
     deployment_policy: Mapped[DeploymentPolicy] = mapped_column(
         string_enum(DeploymentPolicy),
         default=DeploymentPolicy.APPROVE,
