@@ -68,11 +68,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.auth import access  # noqa: F401  (registers the flask-login request loader)
 
     # Blueprints.
+    from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
     from app.cloning.views import bp as cloning_bp
     from app.courses.views import bp as courses_bp
     from app.health import bp as health_bp
     from app.lti.deep_linking import bp as deep_linking_bp
+    from app.lti.registration_views import bp as lti_registration_bp
     from app.lti.views import bp as lti_bp
     from app.placements.views import bp as placements_bp
     from app.rooms.asset_views import bp as assets_bp
@@ -94,6 +96,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(cloning_bp)
     app.register_blueprint(placements_bp)
     app.register_blueprint(deep_linking_bp)
+    app.register_blueprint(lti_registration_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
 
     # Pages, errors and headers.

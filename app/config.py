@@ -108,6 +108,10 @@ def load_settings(instance_path: str) -> dict:
             f"{ENV_PREFIX}MAX_UPLOAD_BYTES ({max_upload_bytes}), which limits the whole upload request."
         )
 
+    key_overlap_days = _env_int("KEY_OVERLAP_DAYS", 7)
+    if key_overlap_days < 1:
+        raise ConfigError(f"{ENV_PREFIX}KEY_OVERLAP_DAYS must be at least 1, got {key_overlap_days}.")
+
     settings = {
         "SECRET_KEY": secret_key,
         "ROOMS_KEY_ENCRYPTION_KEY": key_encryption_key,
@@ -120,6 +124,12 @@ def load_settings(instance_path: str) -> dict:
         "ROOMS_PROXY_COUNT": _env_int("PROXY_COUNT", 0),
         "ROOMS_SQLITE_BUSY_TIMEOUT_MS": _env_int("SQLITE_BUSY_TIMEOUT_MS", 15000),
         "ROOMS_JWKS_TIMEOUT": _env_float("JWKS_TIMEOUT", 5.0),
+        # Seconds before each request of a dynamic registration (the platform's OpenID
+        # configuration, then the registration itself) times out.
+        "ROOMS_REGISTRATION_TIMEOUT": _env_float("REGISTRATION_TIMEOUT", 10.0),
+        # Days a retired tool key stays published after `keys rotate`: at least the
+        # lifetime of a JWT it signed plus the time platforms cache the key set.
+        "ROOMS_KEY_OVERLAP_DAYS": key_overlap_days,
         "ROOMS_JWKS_MIN_FETCH_INTERVAL": _env_int("JWKS_MIN_FETCH_INTERVAL", 60),
         "ROOMS_JWKS_DEFAULT_MAX_AGE": _env_int("JWKS_DEFAULT_MAX_AGE", 3600),
         "ROOMS_CLOCK_LEEWAY": _env_int("CLOCK_LEEWAY", 60),
@@ -130,6 +140,10 @@ def load_settings(instance_path: str) -> dict:
         # taken over; a queued one older than the queued timeout is re-enqueued.
         "ROOMS_CLONE_STALE_AFTER": _env_int("CLONE_STALE_AFTER", 300),
         "ROOMS_CLONE_QUEUED_TIMEOUT": _env_int("CLONE_QUEUED_TIMEOUT", 120),
+        # Origins allowed to frame the tool besides the registered platforms' own,
+        # such as "https://*.instructure.com": hosted Canvas shows the tool on
+        # the institution's domain, which neither its issuer nor its auth URL names.
+        "ROOMS_FRAME_ANCESTORS": (_env("FRAME_ANCESTORS") or "").split(),
         "ROOMS_LOG_LEVEL": (_env("LOG_LEVEL") or "INFO").upper(),
         "ROOMS_LOG_FORMAT": _env("LOG_FORMAT") or "text",
         # Flask-WTF: the CSRF secret lives in the launch session, which has its own

@@ -9,7 +9,9 @@ from flask_wtf import CSRFProtect
 
 from app.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay loaded after a commit: views commit and then render what they
+# hold, and reloading every row after each commit doubles the statements.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

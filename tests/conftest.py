@@ -1,6 +1,6 @@
-"""Shared fixtures: an app on its own migrated SQLite file, and a test platform."""
+"""Shared fixtures: an app on a migrated database of its own (SQLite, or PostgreSQL as tests/support/databases.py describes), and a test platform."""
 
-import shutil
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,24 +12,11 @@ from app.lti.platforms import PlatformFields, save_platform
 from app.lti.services import record_launch
 from app.models import Deployment, DeploymentPolicy, Platform
 from app.security import frame_ancestors
+from tests.support.databases import configured_redis_url, flush_redis, open_databases
 from tests.support.jwks_server import KeySetServer
 from tests.support.rejections import RejectionCheck
 from tests.support.servers import start_tool
 from tests.support.tokens import TestPlatform
-
-
-@pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory, monkeypatch_session):
-    """A database file with every migration applied, copied by each test."""
-    instance = tmp_path_factory.mktemp("template-instance")
-    monkeypatch_session.setenv("ROOMS_INSTANCE_PATH", str(instance))
-    app = create_app({"ROOMS_BASE_URL": "http://localhost"})
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        db.engine.dispose()
-    return instance / "rooms.sqlite3"
 
 
 @pytest.fixture(scope="session")
@@ -38,14 +25,66 @@ def monkeypatch_session():
         yield patch
 
 
+@pytest.fixture(scope="session")
+def migrated_databases(tmp_path_factory, monkeypatch_session):
+    """The session's test databases, SQLite or PostgreSQL, with a template that has every migration applied."""
+    template_instance = tmp_path_factory.mktemp("template-instance")
+    databases = open_databases(template_instance)
+    databases.prepare_template()
+
+    monkeypatch_session.setenv("ROOMS_INSTANCE_PATH", str(template_instance))
+    monkeypatch_session.setenv("ROOMS_DATABASE_URL", databases.template_url)
+    monkeypatch_session.delenv("ROOMS_REDIS_URL", raising=False)
+    app = create_app({"ROOMS_BASE_URL": "http://localhost"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    monkeypatch_session.delenv("ROOMS_DATABASE_URL")
+
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
-def app(tmp_path, migrated_database, monkeypatch):
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    shutil.copy(migrated_database, instance / "rooms.sqlite3")
-    monkeypatch.setenv("ROOMS_INSTANCE_PATH", str(instance))
+def tool_database(migrated_databases):
+    """Create a database for a tool process with ``create(instance, migrated=True)``; return its settings.
+
+    The settings are the ``ROOMS_*`` variables a tool process needs to use that database,
+    the instance folder, and the suite's Redis when one is configured. Every database
+    created is dropped after the test.
+    """
+    created = []
+
+    def create(instance: Path, *, migrated: bool = True) -> dict[str, str]:
+        url = migrated_databases.create(instance, migrated=migrated)
+        created.append(url)
+        settings = {"ROOMS_INSTANCE_PATH": str(instance), "ROOMS_DATABASE_URL": url}
+        redis_url = configured_redis_url()
+        if redis_url:
+            settings["ROOMS_REDIS_URL"] = redis_url
+        return settings
+
+    yield create
+    for url in created:
+        migrated_databases.drop(url)
+
+
+@pytest.fixture(autouse=True)
+def _empty_redis():
+    """Start every test with an empty Redis database, when the suite runs on Redis."""
+    redis_url = configured_redis_url()
+    if redis_url:
+        flush_redis(redis_url)
+
+
+@pytest.fixture
+def app(tmp_path, tool_database, monkeypatch):
     for name in ("ROOMS_DATABASE_URL", "ROOMS_REDIS_URL", "ROOMS_SECRET_KEY", "ROOMS_KEY_ENCRYPTION_KEY"):
         monkeypatch.delenv(name, raising=False)
+    for name, value in tool_database(tmp_path / "instance").items():
+        monkeypatch.setenv(name, value)
 
     app = create_app({"ROOMS_BASE_URL": "http://localhost", "TESTING": True})
     # The framing origins are cached per process for 30 s; each test has its own database.

@@ -1,7 +1,5 @@
 """The platform and keys commands, used the way an LMS administrator runs them."""
 
-import shutil
-
 import pytest
 import requests
 
@@ -122,11 +120,8 @@ def test_keys_rotate_publishes_new_and_previous(app, client):
 
 
 @pytest.mark.slow
-def test_rotated_keys_same_in_two_processes(migrated_database, tmp_path):
-    instance = tmp_path / "shared-instance"
-    instance.mkdir()
-    shutil.copy(migrated_database, instance / "rooms.sqlite3")
-    env = {"ROOMS_INSTANCE_PATH": str(instance)}
+def test_rotated_keys_same_in_two_processes(tool_database, tmp_path):
+    env = tool_database(tmp_path / "shared-instance")
 
     first = start_tool(env, tmp_path / "logs")
     second = start_tool(env, tmp_path / "logs")
@@ -147,3 +142,15 @@ def test_rotated_keys_same_in_two_processes(migrated_database, tmp_path):
     assert new_active in kids_before
     assert kids_before <= kids_after
     assert len(kids_after) == 3
+
+
+@pytest.mark.slow
+def test_keys_create_then_keeps_keys(tool_database, tmp_path):
+    settings = tool_database(tmp_path / "deploy-instance")
+
+    first = run_tool_command(["keys", "create"], settings)
+    second = run_tool_command(["keys", "create"], settings)
+
+    created = [line for line in first.stdout.splitlines() if line.startswith("Published: ")]
+    assert len(created) == 2
+    assert second.stdout.splitlines() == first.stdout.splitlines()

@@ -1,6 +1,5 @@
 """No secret reaches the logs, with every logger at DEBUG on a real server process."""
 
-import shutil
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -17,10 +16,8 @@ from tests.support.servers import free_port, run_tool_command, start_tool
 
 
 @pytest.mark.slow
-def test_no_secret_in_debug_logs(migrated_database, tmp_path, monkeypatch):
-    instance = tmp_path / "server-instance"
-    instance.mkdir()
-    shutil.copy(migrated_database, instance / "rooms.sqlite3")
+def test_no_secret_in_debug_logs(tool_database, tmp_path, monkeypatch):
+    database_settings = tool_database(tmp_path / "server-instance")
     port = free_port()
     tool_url = f"http://127.0.0.1:{port}"
     platform_key_pem = generate_private_key_pem()
@@ -36,7 +33,7 @@ def test_no_secret_in_debug_logs(migrated_database, tmp_path, monkeypatch):
     )
     key_server = KeySetServer(keys=lms.jwks()["keys"])
     env = {
-        "ROOMS_INSTANCE_PATH": str(instance),
+        **database_settings,
         "ROOMS_LOG_LEVEL": "DEBUG",
         # requests sends Secure cookies only over https.
         "ROOMS_SECURE_COOKIES": "false",
@@ -77,7 +74,7 @@ def test_no_secret_in_debug_logs(migrated_database, tmp_path, monkeypatch):
     assert "LTI launch rejected" in log
     assert "DEBUG" in log
 
-    tool_key_pem = _active_key_pem(instance, monkeypatch)
+    tool_key_pem = _active_key_pem(database_settings, monkeypatch)
     for secret in secrets_seen:
         assert secret, "an empty value would match everything"
         assert secret not in log
@@ -92,9 +89,10 @@ def test_no_secret_in_debug_logs(migrated_database, tmp_path, monkeypatch):
             assert line not in log
 
 
-def _active_key_pem(instance, monkeypatch) -> str:
+def _active_key_pem(database_settings: dict[str, str], monkeypatch) -> str:
     """Decrypt the server's active signing key with the server's own key-encryption key."""
-    monkeypatch.setenv("ROOMS_INSTANCE_PATH", str(instance))
+    for name, value in database_settings.items():
+        monkeypatch.setenv(name, value)
     server_app = create_app()
     with server_app.app_context():
         pem = active_signing_key(db.session, server_app.config["ROOMS_KEY_ENCRYPTION_KEY"]).private_key_pem

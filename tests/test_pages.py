@@ -22,3 +22,11 @@ def test_session_pages_not_cached(client, test_platform):
     launched = launch(client, test_platform)
     assert launched.headers["Cache-Control"] == "no-store"
     assert "no-store" not in client.get("/lti/jwks").headers.get("Cache-Control", "")
+
+
+def test_frame_ancestors_include_configured_origins(app, client, test_platform):
+    app.config["ROOMS_FRAME_ANCESTORS"] = ["https://*.instructure.com"]
+    policy = client.get("/").headers["Content-Security-Policy"]
+    ancestors = policy.split("frame-ancestors", 1)[1]
+    assert "https://lms.test" in ancestors
+    assert "https://*.instructure.com" in ancestors

@@ -32,6 +32,20 @@ def _columns(model, names):
     return [getattr(model, name) for name in names]
 
 
+def _lock_source_assets(connection: Connection, source_id: int) -> None:
+    """Share-lock the source's asset rows until the copy's transaction ends.
+
+    The copy adds rows that refer to the same stored bytes, and a deleted asset's bytes
+    are deleted once no committed row refers to them. With the lock, a delete or change
+    of a source asset waits until the copy has committed, so the release that follows
+    it sees the copy's rows and keeps the bytes. On PostgreSQL, a row deleted or changed
+    after the copy's snapshot makes this statement fail with a serialization error, and
+    the runner copies again from a new snapshot. SQLite ignores ``FOR SHARE``: there the
+    copy's first write fails instead when any write committed after its snapshot.
+    """
+    connection.execute(select(Asset.id).where(Asset.room_id == source_id).with_for_update(read=True))
+
+
 def copy_room_content(
     connection: Connection,
     *,
@@ -51,6 +65,7 @@ def copy_room_content(
     ).one_or_none()
     if source is None or source.deleted_at is not None:
         raise SourceUnavailable(f"Source room {source_id} was deleted before it was copied.")
+    _lock_source_assets(connection, source_id)
     if after_snapshot is not None:
         after_snapshot()
 

@@ -38,7 +38,16 @@ class AttemptSuperseded(Exception):
 
 
 def claim_job(job_id: int) -> int | None:
-    """Claim a queued job, or a running one whose heartbeat is stale; return the new attempt number."""
+    """Claim a queued job, or a running one whose heartbeat is stale; return the new attempt number.
+
+    The queue delivers one job id, so the claim is one conditional UPDATE of that row
+    rather than a ``SELECT ... FOR UPDATE SKIP LOCKED`` scan for any free job. When two
+    workers receive the same id (the sweeper re-enqueued it), both try to claim it. On
+    PostgreSQL the second UPDATE waits for the first one's row lock, then re-checks its
+    WHERE clause against the committed row. It finds the job running with a fresh
+    heartbeat and updates nothing. On SQLite the write transactions run one at a time
+    (``BEGIN IMMEDIATE``).
+    """
     now = utcnow()
     stale_before = now - timedelta(seconds=current_app.config["ROOMS_CLONE_STALE_AFTER"])
     with db.engine.begin() as connection:
@@ -124,7 +133,12 @@ def _copy_once(job_id: int, attempt: int, *, first_try: bool) -> None:
     options = {}
     if engine.dialect.name == "postgresql":
         options["isolation_level"] = "REPEATABLE READ"
-    elif engine.dialect.name == "sqlite":
+    elif engine.dialect.name == "sqlite" and first_try:
+        # The first try reads without the write lock, so that web requests can write
+        # while it reads. It fails at its first write if another write committed
+        # meanwhile, which a steady stream of writes (other clone jobs, claims) makes
+        # happen every time. So the retries take the write lock at BEGIN (BEGIN
+        # IMMEDIATE, set up in app.database), and they cannot fail that way.
         options[SQLITE_DEFERRED] = True
 
     with engine.connect() as connection:

@@ -22,14 +22,20 @@ def room_list(course_id: int):
         page=request.args.get("page", 1, type=int) or 1,
     )
     is_staff = permissions.is_course_staff(access)
+    link_placement = current_placement_for_list(access) if is_staff else None
+    linkable_rooms = []
+    if link_placement is not None:
+        # The page already holds every room when there is one page and no search.
+        whole_list = not room_page.query and room_page.pages == 1
+        linkable_rooms = room_page.rooms if whole_list else rooms_visible_to(db.session, access)
     return render_template(
         "courses/room_list.html",
         access=access,
         course=access.course,
         room_page=room_page,
         can_create=permissions.can_create_room(access),
-        link_placement=current_placement_for_list(access) if is_staff else None,
-        linkable_rooms=rooms_visible_to(db.session, access) if is_staff else [],
+        link_placement=link_placement,
+        linkable_rooms=linkable_rooms,
         copied_from=copy_sources(db.session, access.course)[:1] if is_staff else [],
         page_url=url_for("courses.room_list", course_id=course_id, q=room_page.query or None, page=room_page.page if room_page.page > 1 else None),
     )

@@ -3,7 +3,7 @@
 import logging
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.auth.access import CourseAccess
@@ -136,13 +136,15 @@ def link_placement_to_room(session: Session, access: CourseAccess, placement: Pl
 
 def rooms_opened_by_links(session: Session, course_id: int) -> list[Room]:
     """Return the rooms that the course's LMS links open, oldest link first."""
+    # Grouped rather than DISTINCT, because PostgreSQL rejects a DISTINCT query ordered by
+    # a column it does not select. Each room is ordered by its oldest link.
     return list(
         session.scalars(
             select(Room)
             .join(Placement, Placement.room_id == Room.id)
             .where(Placement.course_id == course_id, Room.course_id == course_id, Room.deleted_at.is_(None))
-            .order_by(Placement.id)
-            .distinct()
+            .group_by(Room.id)
+            .order_by(func.min(Placement.id))
         )
     )
 

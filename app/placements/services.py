@@ -131,6 +131,8 @@ def record_copy_sources(session: Session, platform_id: int, course: Course, hist
     for distance, source in enumerate(_source_courses_by_link(session, platform_id, link_history.ids), start=1):
         found.append((source, distance, CopyEvidenceKind.RESOURCE_LINK_HISTORY))
 
+    if not found:
+        return []
     known = {
         row.source_course_id: row
         for row in session.scalars(select(CourseCopySource).where(CourseCopySource.course_id == course.id))

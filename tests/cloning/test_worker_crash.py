@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Asset, CloneJob, Notification, Room
 from tests.cloning.test_clone_job import create_room, fill_room
 from tests.support.actors import INSTRUCTOR, launch_actor
-from tests.support.servers import start_worker
+from tests.support.servers import app_settings, start_worker
 
 
 def wait_for(condition, timeout: float, message: str) -> None:
@@ -31,18 +31,20 @@ def test_killed_consumer_job_finishes_once(app, test_platform, tmp_path):
     barrier = tmp_path / "barrier"
     barrier.mkdir()
     worker_env = {
-        "ROOMS_INSTANCE_PATH": app.instance_path,
+        **app_settings(app),
         "ROOMS_BASE_URL": "http://localhost",
         BARRIER_DIR_VARIABLE: str(barrier),
     }
-    first = start_worker(worker_env, tmp_path / "logs", name="first")
+    # Neither consumer runs the periodic sweeper: a sweep that the first one queues at
+    # its start would run in the second one, before the sweep this test makes below.
+    first = start_worker(worker_env, tmp_path / "logs", name="first", periodic=False)
     try:
         response = owner.post(f"/rooms/{source_id}/clone", {"idempotency_key": "crash-key-1"})
         assert response.status_code == 303
         job_id = int(response.location.rsplit("/", 1)[1])
 
         held = barrier / f"job-{job_id}.held"
-        wait_for(held.exists, 30, f"the consumer never reached the barrier:\n{first.log_text()}")
+        wait_for(held.exists, 90, f"the consumer never reached the barrier:\n{first.log_text()}")
         first.kill()
     finally:
         first.stop()
@@ -57,7 +59,9 @@ def test_killed_consumer_job_finishes_once(app, test_platform, tmp_path):
     # The restarted consumer passes the barrier at once, and treats a heartbeat
     # older than one second as stale.
     (barrier / f"job-{job_id}.release").touch()
-    second = start_worker({**worker_env, "ROOMS_CLONE_STALE_AFTER": "1"}, tmp_path / "logs", name="second")
+    second = start_worker(
+        {**worker_env, "ROOMS_CLONE_STALE_AFTER": "1"}, tmp_path / "logs", name="second", periodic=False
+    )
     try:
         time.sleep(1.5)
         with app.app_context():
@@ -68,7 +72,7 @@ def test_killed_consumer_job_finishes_once(app, test_platform, tmp_path):
             with app.app_context():
                 return db.session.get(CloneJob, job_id).status.value == "succeeded"
 
-        wait_for(finished, 30, f"the job did not finish after the restart:\n{second.log_text()}")
+        wait_for(finished, 90, f"the job did not finish after the restart:\n{second.log_text()}")
     finally:
         second.stop()
 

@@ -1,4 +1,4 @@
-"""Launches through two tool processes that share only the instance folder (database and cache)."""
+"""Launches through two tool processes that share one database and one cache (the instance folder's, or PostgreSQL and Redis)."""
 
 import re
 import time
@@ -34,14 +34,15 @@ def platform():
 
 
 @pytest.fixture
-def shared_tool(tmp_path, tool_processes, key_server, platform) -> SharedTool:
+def shared_tool(tmp_path, tool_database, tool_processes, key_server, platform) -> SharedTool:
     port_a = free_port()
     port_b = free_port()
     while port_b == port_a:
         port_b = free_port()
     base_url = f"http://127.0.0.1:{port_a}"
     env = {
-        "ROOMS_INSTANCE_PATH": str(tmp_path / "shared-instance"),
+        # An empty database: the first process applies the migrations.
+        **tool_database(tmp_path / "shared-instance", migrated=False),
         "ROOMS_BASE_URL": base_url,
         # requests sends Secure cookies only over https, unlike browsers on 127.0.0.1.
         "ROOMS_SECURE_COOKIES": "false",

@@ -2,9 +2,9 @@
 
 Each process runs ``flask --app app serve``, which applies the migrations and
 creates the tool's keys before it serves. Processes that should act as one
-tool share their settings through the environment (for example the same
-``ROOMS_INSTANCE_PATH``): start the first, which prepares the database, and
-only then the others.
+tool share their settings through the environment (the same
+``ROOMS_INSTANCE_PATH``, ``ROOMS_DATABASE_URL`` and ``ROOMS_REDIS_URL``): start
+the first, which prepares the database, and only then the others.
 """
 
 import os
@@ -41,6 +41,17 @@ def tool_environment(env: dict[str, str]) -> dict[str, str]:
     clean = {name: value for name, value in os.environ.items() if not name.startswith("ROOMS_")}
     clean.update(env)
     return clean
+
+
+def app_settings(app) -> dict[str, str]:
+    """Return the ``ROOMS_*`` settings that give a tool process the instance folder, database and Redis of ``app``."""
+    settings = {
+        "ROOMS_INSTANCE_PATH": app.instance_path,
+        "ROOMS_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+    }
+    if app.config["ROOMS_REDIS_URL"]:
+        settings["ROOMS_REDIS_URL"] = app.config["ROOMS_REDIS_URL"]
+    return settings
 
 
 def run_tool_command(args: list[str], env: dict[str, str], *, timeout: float = 60.0) -> subprocess.CompletedProcess:
@@ -165,13 +176,16 @@ class WorkerProcess:
                 self.kill()
 
 
-def start_worker(env: dict[str, str], log_dir: Path, *, name: str = "worker") -> WorkerProcess:
-    """Start ``flask --app app worker`` with the given settings; the caller stops or kills it."""
+def start_worker(env: dict[str, str], log_dir: Path, *, name: str = "worker", periodic: bool = True) -> WorkerProcess:
+    """Start ``flask --app app worker`` with the given settings; the caller stops or kills it.
+
+    With ``periodic`` False the consumer runs no periodic task, so the sweeper runs only when a test calls it.
+    """
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     with log_path.open("ab") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "worker", "--workers", "1"],
+            [sys.executable, "-m", "flask", "--app", "app", "worker", "--workers", "1", *([] if periodic else ["--no-periodic"])],
             cwd=PROJECT_ROOT,
             env=tool_environment(env),
             stdin=subprocess.DEVNULL,
