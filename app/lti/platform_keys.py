@@ -8,6 +8,7 @@ and every process together fetches a platform's key set at most once per
 import json
 import logging
 import re
+import time
 from datetime import timedelta
 
 import requests
@@ -108,10 +109,20 @@ def find_platform_key(
 
     if not _claim_fetch(session, platform, min_fetch_interval):
         # Another process fetched recently: use what it stored, fresh or not.
-        session.refresh(platform)
-        key = _find(_cached_keys(platform), kid)
-        if key is not None:
-            return key
+        # If its fetch is still under way (the stored keys are older than its
+        # claim), wait for it up to the fetch timeout instead of rejecting.
+        deadline = time.monotonic() + timeout
+        while True:
+            session.refresh(platform)
+            key = _find(_cached_keys(platform), kid)
+            if key is not None:
+                return key
+            in_progress = platform.jwks_expires_at is None or platform.jwks_expires_at < platform.jwks_fetch_started_at
+            if not in_progress or time.monotonic() >= deadline:
+                break
+            # End the read transaction: on SQLite it holds the lock the other process needs to store the keys.
+            session.commit()
+            time.sleep(0.1)
         logger.info(
             "Platform %s key set fetch skipped: fetched less than %ss ago (kid=%s)",
             platform.id,
