@@ -15,11 +15,12 @@ controller kills (SIGKILL) the consumer holding the next job there, starts a new
 and then releases that job. The sweeper of the remaining consumers re-enqueues the job once
 its heartbeat is older than ``--stale-after`` seconds, and another attempt finishes it.
 
-After the load, the run waits until no job is queued or running, then reports requests,
-errors (any 5xx, any other unexpected status, any client timeout or connection error), p50
-and p95 latency, clones requested and finished, jobs lost, duplicate rooms, and the killed
-consumer's job with its final state. It prints Markdown tables, then one JSON object as its
-last line, and exits with status 1 when errors, lost jobs or duplicates were found.
+After the load, the run waits until no job is queued or running. It then reports requests,
+errors, p50 and p95 latency, clones requested and finished, jobs lost, duplicate rooms, and
+the killed consumer's job with its final state. An error is any 5xx, any other unexpected
+status, and any client timeout or connection error. It prints Markdown tables, then one
+JSON object as its last line, and exits with status 1 when errors, lost jobs or duplicates
+were found.
 
 Needs a PostgreSQL server whose role may create databases, and a Redis database that the
 run may flush; ``scripts/test-services start DIR`` starts both:
@@ -289,23 +290,6 @@ def demo_course(instructors: int, learners: int) -> Course:
     )
 
 
-def warm_up(platform: DemoPlatform, tool_url: str, request_timeout: float) -> None:
-    """Launch once, untimed, before the users start, as an administrator's test launch after registration would.
-
-    Several first launches of a platform at the same moment race its first key set
-    fetch: the launches that lose the fetch slot find no stored keys and are rejected
-    with 400. This launch stores the keys first, so that the run measures the steady state.
-    """
-    # NOTE: the race above is a fault of the tool (app/lti/platform_keys.py), not of this run.
-    first = platform.course.users[0]
-    user = SimulatedUser(
-        user_key=first.key, instructor=False, platform=platform, tool_url=tool_url, stats=LoadStats(),
-        budget=RequestBudget(10), deadline=time.monotonic() + 60, stop=threading.Event(), think_seconds=0,
-        request_timeout=request_timeout, status_poll_limit=0,
-    )
-    user.launch()
-
-
 def create_database(admin_url: str) -> str:
     admin = make_url(admin_url)
     name = f"rooms_load_{datetime.now(UTC):%Y%m%d%H%M%S}"
@@ -408,7 +392,6 @@ def main() -> int:
     controller_stop = threading.Event()
     try:
         wait_until_healthy(tool_url, web)
-        warm_up(platform, tool_url, arguments.request_timeout)
         started = time.monotonic()
         controller = FaultController(barrier_dir, workers, worker_settings, log_dir, arguments.kill_after, started, controller_stop)
         controller_thread = threading.Thread(target=controller.run, name="fault-controller", daemon=True)

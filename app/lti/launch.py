@@ -283,14 +283,17 @@ class RoomsMessageLaunch(FlaskMessageLaunch):
         # with a valid token, so it can then be purged.
         expires_at = max(expires_at, utcnow() + timedelta(seconds=self._settings.clock_leeway))
         # One INSERT ... ON CONFLICT DO NOTHING: a row inserted means the nonce was unused.
+        # RETURNING shows whether it was, because an ORM-enabled INSERT run by the session
+        # reports a rowcount of -1 on PostgreSQL (SQLAlchemy 2.1 with psycopg 3).
         dialect = self.session.get_bind().dialect.name
         insert_statement = postgresql_insert if dialect == "postgresql" else sqlite_insert
         inserted = self.session.execute(
             insert_statement(UsedNonce)
             .values(platform_id=self.platform.id, nonce=nonce, expires_at=expires_at)
             .on_conflict_do_nothing(index_elements=["platform_id", "nonce"])
-        ).rowcount
-        if inserted != 1:
+            .returning(UsedNonce.nonce)
+        ).scalar_one_or_none()
+        if inserted is None:
             raise ReplayedLaunch("The id_token nonce was already used.", status=401)
         return self
 
