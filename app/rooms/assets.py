@@ -66,12 +66,21 @@ def lock_content(session: Session, content_hash: str) -> None:
         )
 
 
-def _store(session: Session, store: BlobStore, upload: UploadedFile, max_bytes: int) -> StoredBlob:
-    # Hashing first lets the lock be taken before the store looks for the bytes, and
-    # lets the store skip writing bytes it holds already.
-    content_hash, _size = hash_stream(upload.stream)
-    lock_content(session, content_hash)
-    return store.put(upload.stream, content_hash=content_hash, max_bytes=max_bytes)
+def _store(
+    session: Session, store: BlobStore, uploads: list[UploadedFile], max_bytes: int
+) -> list[StoredBlob]:
+    """Store the bytes of each upload, in order, holding the locks of all their hashes."""
+    # Hashing first lets the locks be taken before the store looks for the bytes, and
+    # lets the store skip writing bytes it contains already. The locks are taken in
+    # sorted order, as release_unreferenced_blobs takes them, so that an upload and a
+    # release of the same media and captions cannot each wait for a lock the other holds.
+    content_hashes = [hash_stream(upload.stream)[0] for upload in uploads]
+    for content_hash in sorted(set(content_hashes)):
+        lock_content(session, content_hash)
+    return [
+        store.put(upload.stream, content_hash=content_hash, max_bytes=max_bytes)
+        for upload, content_hash in zip(uploads, content_hashes, strict=True)
+    ]
 
 
 def add_asset(
@@ -99,8 +108,8 @@ def add_asset(
     clean_alt = clean_alt_text(alt_text, kind=checked.kind)
     captions_file_name = check_captions_file(captions, kind=checked.kind) if captions is not None else None
 
-    content = _store(session, store, upload, max_bytes)
-    captions_blob = _store(session, store, captions, max_bytes) if captions is not None else None
+    content, *stored_captions = _store(session, store, [upload] if captions is None else [upload, captions], max_bytes)
+    captions_blob = stored_captions[0] if stored_captions else None
 
     asset = Asset(
         room_id=room.id,

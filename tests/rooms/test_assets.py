@@ -10,6 +10,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from app.extensions import db
 from app.models import Asset, AssetKind, RoomCoEditor, StoryboardItem, User
+from app.rooms import assets
 from app.rooms.media_urls import MEDIA_URL_SALT, MediaLink, MediaPart
 from app.storage import blob_store
 from tests.support import media_samples
@@ -174,6 +175,32 @@ def test_video_with_captions_has_track(app, owner):
     assert captions.status_code == 200
     assert captions.mimetype == "text/vtt"
     assert captions.data == media_samples.webvtt()
+
+
+def test_upload_locks_content_in_sorted_order(app, owner, monkeypatch):
+    # A release locks its hashes in sorted order. An upload that locked the media's hash
+    # before a smaller captions hash could deadlock with it on PostgreSQL, because each
+    # would wait for the lock the other holds.
+    video = media_samples.mp4()
+    video_hash = hashlib.sha256(video).hexdigest()
+    # Captions whose hash sorts before the video's, so that upload order is not sorted order.
+    captions = next(
+        text
+        for text in (media_samples.webvtt() + f"\nNOTE {number}\n".encode() for number in range(1000))
+        if hashlib.sha256(text).hexdigest() < video_hash
+    )
+    locked = []
+    real_lock = assets.lock_content
+
+    def recording_lock(session, content_hash):
+        locked.append(content_hash)
+        real_lock(session, content_hash)
+
+    monkeypatch.setattr(assets, "lock_content", recording_lock)
+
+    room_id = create_room(owner)
+    asset = upload_ok(owner, room_id, video, "lecture.mp4", captions=captions)
+    assert locked == [asset.captions_hash, asset.content_hash]
 
 
 def test_same_file_in_two_rooms_stored_once(app, owner):
