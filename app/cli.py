@@ -35,15 +35,27 @@ def print_moodle_values(base_url: str) -> None:
 @click.option("--client-id", required=True, help="The client id the platform assigned to this tool.")
 @click.option("--auth-url", "auth_login_url", required=True, help="The platform's OIDC authentication URL.")
 @click.option("--jwks-url", required=True, help="The platform's public keyset (JWKS) URL.")
-@click.option("--token-url", "auth_token_url", default="", help="The platform's OAuth 2 access token URL.")
-@click.option("--audience", "auth_audience", default="", help="Audience of client assertions; defaults to the token URL.")
+@click.option(
+    "--token-url",
+    "auth_token_url",
+    default=None,
+    help="The platform's OAuth 2 access token URL. An update without this option keeps the stored URL, and an empty value clears it.",
+)
+@click.option(
+    "--audience",
+    "auth_audience",
+    default=None,
+    help="Audience of client assertions, or empty for the token URL. An update without this option keeps the stored value.",
+)
 @click.option("--deployment", "deployment_ids", multiple=True, help="A deployment id; repeat for several.")
 @click.option(
     "--policy",
     type=click.Choice([policy.value for policy in DeploymentPolicy]),
-    default=DeploymentPolicy.APPROVE.value,
-    show_default=True,
-    help="What happens on a launch with an unknown deployment id: queue it for approval, or accept it.",
+    default=None,
+    help=(
+        "What happens on a launch with an unknown deployment id: queue it for approval, or accept it. "
+        "A new platform gets approve, and an update without this option keeps the stored policy."
+    ),
 )
 @click.option("--name", default="", help="A display name for the platform.")
 @with_appcontext
@@ -57,7 +69,7 @@ def platform_add(issuer, client_id, auth_login_url, jwks_url, auth_token_url, au
         auth_token_url=auth_token_url,
         auth_audience=auth_audience,
         name=name,
-        deployment_policy=DeploymentPolicy(policy),
+        deployment_policy=None if policy is None else DeploymentPolicy(policy),
         deployment_ids=list(deployment_ids),
     )
     try:

@@ -64,6 +64,86 @@ def test_platform_add_twice_updates(app, key_server):
         assert platforms[0].deployment_policy.value == "auto"
 
 
+def test_platform_add_again_keeps_omitted_values(app, key_server):
+    platform = TestPlatform(issuer="https://moodle.example.edu", client_id="cli-client")
+    runner = app.test_cli_runner()
+    add_platform(runner, platform, key_server.url, "--policy", "auto", "--audience", "https://moodle.example.edu/aud")
+
+    # An administrator adds a second deployment, giving only the required options.
+    result = runner.invoke(
+        args=[
+            "platform", "add",
+            "--issuer", platform.issuer,
+            "--client-id", platform.client_id,
+            "--auth-url", f"{platform.issuer}/auth",
+            "--jwks-url", key_server.url,
+            "--deployment", "second-deployment",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        stored = db.session.scalars(db.select(Platform)).one()
+        assert stored.auth_token_url == f"{platform.issuer}/token"
+        assert stored.auth_audience == "https://moodle.example.edu/aud"
+        assert stored.deployment_policy.value == "auto"
+        assert sorted(deployment.deployment_id for deployment in stored.deployments) == sorted(
+            [platform.deployment_id, "second-deployment"]
+        )
+
+
+def test_platform_add_empty_token_url_clears_it(app, key_server):
+    platform = TestPlatform(issuer="https://moodle.example.edu", client_id="cli-client")
+    runner = app.test_cli_runner()
+    add_platform(runner, platform, key_server.url)
+
+    result = add_platform(runner, platform, key_server.url, "--token-url", "")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalars(db.select(Platform)).one().auth_token_url == ""
+
+
+def test_new_platform_gets_approve_policy(app, key_server):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "platform", "add",
+            "--issuer", "https://moodle.example.edu",
+            "--client-id", "cli-client",
+            "--auth-url", "https://moodle.example.edu/auth",
+            "--jwks-url", key_server.url,
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        stored = db.session.scalars(db.select(Platform)).one()
+        assert stored.deployment_policy.value == "approve"
+        assert stored.auth_token_url == ""
+        assert stored.auth_audience == ""
+
+
+@pytest.mark.parametrize(
+    ("issuer", "message"),
+    [
+        ("moodle.example.edu", "is not an http or https URL"),
+        ("https://moodle.example.edu/?site=1", "must not contain a query or a fragment"),
+        ("https://moodle.example.edu/#top", "must not contain a query or a fragment"),
+    ],
+)
+def test_platform_add_rejects_invalid_issuer(app, key_server, issuer, message):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "platform", "add",
+            "--issuer", issuer,
+            "--client-id", "cli-client",
+            "--auth-url", "https://moodle.example.edu/auth",
+            "--jwks-url", key_server.url,
+        ]
+    )
+    assert result.exit_code == 2
+    assert message in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Platform.id))) == 0
+
+
 def test_platform_add_prints_lms_values(app, key_server):
     result = add_platform(app.test_cli_runner(), TestPlatform(), key_server.url)
     assert "Tool URL: http://localhost/lti/launch" in result.output

@@ -19,14 +19,20 @@ class InvalidRegistration(ValueError):
 
 @dataclass
 class PlatformFields:
+    """A platform registration's values.
+
+    ``None`` in an optional field keeps the stored value when the platform exists, and
+    sets the default (an empty string, or ``DeploymentPolicy.APPROVE``) when it is new.
+    """
+
     issuer: str
     client_id: str
     auth_login_url: str
     jwks_url: str
-    auth_token_url: str = ""
-    auth_audience: str = ""
+    auth_token_url: str | None = ""
+    auth_audience: str | None = ""
     name: str = ""
-    deployment_policy: DeploymentPolicy = DeploymentPolicy.APPROVE
+    deployment_policy: DeploymentPolicy | None = DeploymentPolicy.APPROVE
     deployment_ids: list[str] = field(default_factory=list)
 
 
@@ -51,6 +57,12 @@ def validate_fields(fields: PlatformFields) -> PlatformFields:
         raise InvalidRegistration("The issuer and client id must be at most 500 characters.")
     if not client_id:
         raise InvalidRegistration("The client id is required.")
+    # LTI 1.3 uses OpenID Connect's issuer identifier, which OpenID Connect Core 1.0
+    # (section 2, the iss claim) defines as an https URL without a query or fragment.
+    # http stays allowed here, for LMSs on a development machine.
+    _check_url(issuer, "issuer")
+    if urlsplit(issuer).query or urlsplit(issuer).fragment:
+        raise InvalidRegistration(f"The issuer {issuer!r} must not contain a query or a fragment.")
     deployment_ids = [value.strip() for value in fields.deployment_ids if value and value.strip()]
     for value in deployment_ids:
         if len(value) > 500:
@@ -60,10 +72,10 @@ def validate_fields(fields: PlatformFields) -> PlatformFields:
         client_id=client_id,
         auth_login_url=_check_url(fields.auth_login_url, "OIDC authentication URL"),
         jwks_url=_check_url(fields.jwks_url, "public keyset (JWKS) URL"),
-        auth_token_url=_check_url(fields.auth_token_url, "access token URL", required=False),
-        auth_audience=(fields.auth_audience or "").strip(),
+        auth_token_url=None if fields.auth_token_url is None else _check_url(fields.auth_token_url, "access token URL", required=False),
+        auth_audience=None if fields.auth_audience is None else fields.auth_audience.strip(),
         name=(fields.name or "").strip()[:200],
-        deployment_policy=DeploymentPolicy(fields.deployment_policy),
+        deployment_policy=None if fields.deployment_policy is None else DeploymentPolicy(fields.deployment_policy),
         deployment_ids=list(dict.fromkeys(deployment_ids)),
     )
 
@@ -85,13 +97,16 @@ def save_platform(session: Session, fields: PlatformFields) -> tuple[Platform, b
 
     platform.name = fields.name or platform.name or fields.issuer
     platform.auth_login_url = fields.auth_login_url
-    platform.auth_token_url = fields.auth_token_url
-    platform.auth_audience = fields.auth_audience
+    if fields.auth_token_url is not None or created:
+        platform.auth_token_url = fields.auth_token_url or ""
+    if fields.auth_audience is not None or created:
+        platform.auth_audience = fields.auth_audience or ""
     if platform.jwks_url != fields.jwks_url:
         platform.jwks_json = None
         platform.jwks_expires_at = None
     platform.jwks_url = fields.jwks_url
-    platform.deployment_policy = fields.deployment_policy
+    if fields.deployment_policy is not None or created:
+        platform.deployment_policy = fields.deployment_policy or DeploymentPolicy.APPROVE
     session.flush()
 
     known = {deployment.deployment_id: deployment for deployment in platform.deployments}
