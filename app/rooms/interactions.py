@@ -148,6 +148,8 @@ class InteractionCard:
     results: InteractionResults | None
     answered: bool
     can_answer: bool
+    # Indexes of the options the current user chose, empty until the user answers.
+    chosen: frozenset[int] = frozenset()
 
 
 def interaction_cards_page(
@@ -161,22 +163,21 @@ def interaction_cards_page(
     interactions, total = list_interactions_page(session, room, editor=editor, now=now, offset=offset, limit=limit)
     results = results_by_interaction(session, interactions) if editor else {}
 
-    answered_ids: set[int] = set()
+    choices_by_interaction: dict[int, frozenset[int]] = {}
     may_answer = permissions.can_answer_interactions(session, access, room)
     if may_answer and interactions:
-        answered_ids = set(
-            session.scalars(
-                select(InteractionResponse.interaction_id).where(
-                    InteractionResponse.user_id == access.user.id,
-                    InteractionResponse.interaction_id.in_([interaction.id for interaction in interactions]),
-                )
+        rows = session.execute(
+            select(InteractionResponse.interaction_id, InteractionResponse.choices).where(
+                InteractionResponse.user_id == access.user.id,
+                InteractionResponse.interaction_id.in_([interaction.id for interaction in interactions]),
             )
         )
+        choices_by_interaction = {interaction_id: frozenset(choices or []) for interaction_id, choices in rows}
 
     cards = []
     for interaction in interactions:
         status = effective_status(interaction, now)
-        answered = interaction.id in answered_ids
+        answered = interaction.id in choices_by_interaction
         can_answer = (
             may_answer
             and access.cc_enabled
@@ -191,6 +192,7 @@ def interaction_cards_page(
                 results=results.get(interaction.id),
                 answered=answered,
                 can_answer=can_answer,
+                chosen=choices_by_interaction.get(interaction.id, frozenset()),
             )
         )
     return cards, total

@@ -421,6 +421,30 @@ def test_learner_answers_published_poll_once(app, owner, learner):
     assert responses[0].choices == [1]
 
 
+def chosen_options(page: str) -> list[str]:
+    """Return the option texts that the page marks as the current user's answer."""
+    return re.findall(r'<li data-testid="interaction-option" class="chosen-option"><strong>([^<]*)</strong>', page)
+
+
+def test_learner_sees_own_answer(app, owner, learner, test_platform):
+    room_id = new_room(owner)
+    poll_id = create_poll(app, owner, room_id)
+    quiz_id = create_quiz(app, owner, room_id)
+    owner.post(action(room_id, poll_id, "publish"))
+    owner.post(action(room_id, quiz_id, "publish"))
+    assert chosen_options(room_page(learner, room_id)) == []
+
+    assert learner.post(action(room_id, poll_id, "responses"), {"choice": "1"}).status_code == 303
+    assert learner.post(action(room_id, quiz_id, "responses"), {"choice": ["0", "2"]}).status_code == 303
+    page = room_page(learner, room_id)
+    assert chosen_options(page) == ["Green", "Sydney", CORRECT_LABEL]
+    assert page.count('data-testid="chosen-marker"') == 3
+
+    # Another learner's page marks nothing, because the marks are per learner.
+    other = launch_actor(app, test_platform, sub="learner-2", name="Leo Learner", roles=LEARNER)
+    assert chosen_options(room_page(other, room_id)) == []
+
+
 def test_concurrent_answers_store_one_row(app, owner, learner):
     room_id = new_room(owner)
     poll_id = create_poll(app, owner, room_id)
