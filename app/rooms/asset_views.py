@@ -14,7 +14,8 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from app.errors import render_error
 from app.extensions import db
-from app.models import Asset, AssetKind
+from app.models import Asset, AssetKind, Room
+from app.models.base import utcnow
 from app.rooms import assets, media_urls, permissions
 from app.rooms.asset_forms import AssetUploadForm, DeleteAssetForm
 from app.rooms.exceptions import RoomError
@@ -38,8 +39,8 @@ def asset_upload_form() -> AssetUploadForm:
 
 
 @bp.app_template_global()
-def asset_media_url(asset: Asset, course_id: int, part: str = MediaPart.CONTENT) -> str:
-    return media_urls.media_url(asset, course_id, MediaPart(part))
+def asset_media_url(asset: Asset, course_id: int, part: str = MediaPart.CONTENT, *, learner_view: bool = False) -> str:
+    return media_urls.media_url(asset, course_id, MediaPart(part), learner_view=learner_view)
 
 
 def _load_editable_room(room_id: int):
@@ -114,8 +115,9 @@ def delete(room_id: int, asset_id: int):
 def media(token: str):
     """Send an asset's file or captions, with byte ranges, to any client with a valid media URL.
 
-    The room's visibility is not checked again here: a URL handed out while the room was
-    visible keeps working until it expires (``ROOMS_MEDIA_URL_MAX_AGE``).
+    A URL handed to a learner or viewer also needs the room to be available to learners
+    now, so hiding a room ends its media URLs at once. An editor's URL works until it
+    expires (``ROOMS_MEDIA_URL_MAX_AGE``).
     """
     try:
         link = media_urls.read_media_token(token)
@@ -128,6 +130,9 @@ def media(token: str):
         return render_error(
             404, _("Media not available"), _("This media file was deleted, or it belongs to another course.")
         )
+    if link.learner_view and not db.session.get(Room, asset.room_id).is_available_to_learners(utcnow()):
+        logger.info("Media link rejected: room %s of asset %s is not available to learners", asset.room_id, asset.id)
+        return render_error(404, _("Media not available"), _("This room is not open to learners at the moment."))
 
     if link.part == MediaPart.CAPTIONS:
         return _send_blob(

@@ -4,7 +4,9 @@ A ``<video>`` or ``<audio>`` element fetches byte ranges of its source by itself
 cannot add the ``X-Launch-Token`` header, and the launch token must never go into a URL.
 So media URLs carry their own token instead: the asset id, the course it was shown in
 and which part (the media file or its captions), signed with the app's secret key and
-timestamped. It grants access to that one file only, until it expires.
+timestamped. It grants access to that one file only, until it expires. A URL handed to
+a user who may open the room only while it is available to learners also stops working
+as soon as the room is hidden or its availability ends.
 """
 
 import enum
@@ -31,20 +33,33 @@ class MediaPart(enum.StrEnum):
 
 @dataclass(frozen=True)
 class MediaLink:
-    """The grant of a valid media URL: one part of one asset, for pages of one course."""
+    """The grant of a valid media URL: one part of one asset, for pages of one course.
+
+    ``learner_view`` marks a URL handed to a user who sees the room only while it is
+    available to learners, so that the URL follows the room's availability.
+    """
 
     asset_id: int
     course_id: int
     part: MediaPart
+    learner_view: bool = False
 
     def to_payload(self) -> dict:
-        return {"a": self.asset_id, "c": self.course_id, "p": self.part.value}
+        payload = {"a": self.asset_id, "c": self.course_id, "p": self.part.value}
+        if self.learner_view:
+            payload["l"] = 1
+        return payload
 
     @classmethod
     def from_payload(cls, payload) -> "MediaLink | None":
         try:
-            return cls(asset_id=int(payload["a"]), course_id=int(payload["c"]), part=MediaPart(payload["p"]))
-        except (KeyError, TypeError, ValueError):
+            return cls(
+                asset_id=int(payload["a"]),
+                course_id=int(payload["c"]),
+                part=MediaPart(payload["p"]),
+                learner_view=payload.get("l") == 1,
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
             return None
 
 
@@ -52,9 +67,9 @@ def media_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt=MEDIA_URL_SALT)
 
 
-def media_url(asset: Asset, course_id: int, part: MediaPart = MediaPart.CONTENT) -> str:
+def media_url(asset: Asset, course_id: int, part: MediaPart = MediaPart.CONTENT, *, learner_view: bool = False) -> str:
     """Return a signed URL for one part of the asset, valid for ``ROOMS_MEDIA_URL_MAX_AGE`` seconds."""
-    link = MediaLink(asset_id=asset.id, course_id=course_id, part=part)
+    link = MediaLink(asset_id=asset.id, course_id=course_id, part=part, learner_view=learner_view)
     return url_for("assets.media", token=media_serializer().dumps(link.to_payload()))
 
 

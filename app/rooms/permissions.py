@@ -51,6 +51,11 @@ def can_open_room(session: Session, access: CourseAccess, room: Room) -> bool:
     return room.is_available_to_learners(utcnow())
 
 
+def opens_room_only_when_available(session: Session, access: CourseAccess, room: Room) -> bool:
+    """Return whether the user may open the room only while it is available to learners."""
+    return not (can_see_hidden_rooms(access) or is_owner(access, room) or is_co_editor(session, access, room))
+
+
 def can_edit_room(session: Session, access: CourseAccess, room: Room) -> bool:
     if room.is_deleted:
         return False

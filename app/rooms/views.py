@@ -143,6 +143,8 @@ def show(room_id: int):
         interaction_page=interaction_page,
         list_page_url=list_page_url,
         can_manage=permissions.can_manage_owner_rights(access, room),
+        # Media URLs for learners and viewers stop working once the room is hidden.
+        media_learner_view=permissions.opens_room_only_when_available(db.session, access, room),
         visibility_form=VisibilityForm(
             visible=room.visible_to_learners,
             available_from=room.available_from,

@@ -475,6 +475,34 @@ def test_learner_sees_media_without_edit_forms(owner, learner):
     assert 'enctype="multipart/form-data"' not in page
 
 
+def test_hiding_room_ends_learner_media_urls(app, owner, learner, instructor):
+    room_id = create_room(owner)
+    owner.post(f"/rooms/{room_id}/visibility", {"visible": "y"})
+    upload_ok(owner, room_id, media_samples.mp4(), "lecture.mp4", captions=media_samples.webvtt())
+    learner_urls = media_urls_on_page(learner, room_id)
+    editor_urls = media_urls_on_page(owner, room_id)
+    staff_urls = media_urls_on_page(instructor, room_id)
+    assert len(learner_urls) == len(editor_urls) == len(staff_urls) == 2
+    downloader = app.test_client(use_cookies=False)
+    for url in learner_urls:
+        assert downloader.get(url).status_code == 200
+
+    assert owner.post(f"/rooms/{room_id}/visibility", {}).status_code == 303
+
+    for url in learner_urls:
+        response = downloader.get(url)
+        assert response.status_code == 404
+        assert "not open to learners" in error_text(response)
+    # The owner and the course's instructors see hidden rooms, so their URLs still work.
+    for url in editor_urls + staff_urls:
+        assert downloader.get(url).status_code == 200
+
+    # Shown again, the learner's URLs work again until they expire.
+    owner.post(f"/rooms/{room_id}/visibility", {"visible": "y"})
+    for url in learner_urls:
+        assert downloader.get(url).status_code == 200
+
+
 def test_co_editor_and_admin_may_edit(app, test_platform, owner, instructor):
     room_id = create_room(owner)
     with app.app_context():
