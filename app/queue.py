@@ -70,3 +70,4 @@ def load_tasks() -> None:
     """Import every module that defines tasks, so that a consumer knows them."""
     import app.cloning.tasks  # noqa: F401
     import app.lti.tasks  # noqa: F401
+    import app.rooms.tasks  # noqa: F401

@@ -8,11 +8,13 @@ Functions here flush; the caller commits.
 """
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.models import Asset, AssetKind, Room, StoryboardItem, User
+from app.models.base import utcnow
 from app.rooms import storyboard
 from app.rooms.uploads import UploadedFile, check_captions_file, check_media_file, clean_alt_text, clean_title
 from app.storage import BlobStore, StoredBlob, hash_stream
@@ -101,8 +103,8 @@ def add_asset(
     Every check runs before any byte is stored, so a rejected upload (InvalidRoomInput,
     or AssetTooLarge for a file over ``max_bytes``) stores nothing.
     """
-    # NOTE: bytes stored here stay in the store, unreferenced, when the caller's
-    # transaction rolls back afterwards; nothing removes such bytes yet.
+    # Bytes stored here stay in the store, unreferenced, when the caller's transaction
+    # rolls back afterwards, until collect_unreferenced_blobs deletes them.
     checked = check_media_file(upload, requested_kind=kind, max_bytes=max_bytes)
     clean_title_text = clean_title(title, file_name=checked.file_name)
     clean_alt = clean_alt_text(alt_text, kind=checked.kind)
@@ -179,6 +181,42 @@ def release_unreferenced_blobs(session: Session, store: BlobStore, content_hashe
             continue
         if store.delete(content_hash):
             deleted.append(content_hash)
+    return deleted
+
+
+def collect_unreferenced_blobs(
+    session: Session, store: BlobStore, *, older_than: timedelta, batch_size: int = 200
+) -> list[str]:
+    """Delete stored bytes that no asset refers to and that were written over ``older_than`` ago.
+
+    Such bytes remain when an upload's transaction fails or its process dies after the
+    bytes were stored. Each candidate is deleted by ``release_unreferenced_blobs``,
+    which takes the hash's lock and checks the references again. Commits after each
+    batch and returns the deleted hashes.
+    """
+    cutoff = utcnow() - older_than
+    deleted = []
+    batch: list[str] = []
+
+    def release_batch() -> None:
+        referenced = set(
+            session.scalars(select(Asset.content_hash).where(Asset.content_hash.in_(batch)))
+        ) | set(session.scalars(select(Asset.captions_hash).where(Asset.captions_hash.in_(batch))))
+        candidates = [content_hash for content_hash in batch if content_hash not in referenced]
+        deleted.extend(release_unreferenced_blobs(session, store, candidates))
+        session.commit()
+        batch.clear()
+
+    for content_hash in store.list_hashes(modified_before=cutoff):
+        batch.append(content_hash)
+        if len(batch) >= batch_size:
+            release_batch()
+    if batch:
+        release_batch()
+
+    temporary_files = store.delete_temporary_files(modified_before=cutoff)
+    if deleted or temporary_files:
+        logger.info("Deleted %d unreferenced blobs and %d abandoned temporary files", len(deleted), temporary_files)
     return deleted
 
 

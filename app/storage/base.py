@@ -8,7 +8,9 @@ import hashlib
 import re
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
 CHUNK_SIZE = 1024 * 1024
@@ -106,3 +108,11 @@ class BlobStore(ABC):
     @abstractmethod
     def delete(self, content_hash: str) -> bool:
         """Delete the blob; return False when there was none."""
+
+    @abstractmethod
+    def list_hashes(self, *, modified_before: datetime) -> Iterator[str]:
+        """Yield the hash of every blob last written before ``modified_before``, in no set order."""
+
+    @abstractmethod
+    def delete_temporary_files(self, *, modified_before: datetime) -> int:
+        """Delete partial writes left by a process that stopped while storing; return how many."""

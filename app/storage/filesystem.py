@@ -4,10 +4,21 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from app.storage.base import CHUNK_SIZE, BlobNotFound, BlobStore, BlobTooLarge, StoredBlob, check_content_hash, hash_stream
+from app.storage.base import (
+    CHUNK_SIZE,
+    CONTENT_HASH_PATTERN,
+    BlobNotFound,
+    BlobStore,
+    BlobTooLarge,
+    StoredBlob,
+    check_content_hash,
+    hash_stream,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +91,31 @@ class FileSystemBlobStore(BlobStore):
             return False
         logger.info("Blob %s deleted", content_hash)
         return True
+
+    def list_hashes(self, *, modified_before: datetime) -> Iterator[str]:
+        cutoff = modified_before.timestamp()
+        for path in self.root.glob("??/??/*"):
+            if not CONTENT_HASH_PATTERN.match(path.name) or path.parent.parent.name != path.name[:2]:
+                continue
+            try:
+                if path.stat().st_mtime < cutoff:
+                    yield path.name
+            except FileNotFoundError:
+                continue
+
+    def delete_temporary_files(self, *, modified_before: datetime) -> int:
+        # A write in progress changes its file's modification time with every chunk,
+        # so only files abandoned for the whole grace period are old enough to match.
+        cutoff = modified_before.timestamp()
+        deleted = 0
+        for path in self._tmp.glob("upload-*"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    deleted += 1
+            except FileNotFoundError:
+                continue
+        return deleted
 
     def _stored(self, content_hash: str) -> StoredBlob | None:
         try:
