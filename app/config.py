@@ -95,9 +95,8 @@ def load_settings(instance_path: str) -> dict:
     # and only SameSite=None; Secure; Partitioned cookies reach a tool in a
     # cross-site iframe (checked with Chromium 156), so the local demo uses them too.
     base_host = base_url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
-    secure_cookies = _env_bool(
-        "SECURE_COOKIES", base_url.startswith("https://") or base_host in {"localhost", "127.0.0.1", "[::1]"}
-    )
+    local_tool = base_host in {"localhost", "127.0.0.1", "[::1]"}
+    secure_cookies = _env_bool("SECURE_COOKIES", base_url.startswith("https://") or local_tool)
 
     max_upload_bytes = _env_int("MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
     max_asset_bytes = _env_int("MAX_ASSET_BYTES", 500 * 1024 * 1024)
@@ -127,6 +126,10 @@ def load_settings(instance_path: str) -> dict:
         # Seconds before each request of a dynamic registration (the platform's OpenID
         # configuration, then the registration itself) times out.
         "ROOMS_REGISTRATION_TIMEOUT": _env_float("REGISTRATION_TIMEOUT", 10.0),
+        # Whether dynamic registration may reach an LMS whose host has a loopback or
+        # private address. On by default only for a tool on localhost, where the
+        # LMS under development usually runs on the same machine.
+        "ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS": _env_bool("REGISTRATION_ALLOW_PRIVATE_HOSTS", local_tool),
         # Days a retired tool key stays published after `keys rotate`: at least the
         # lifetime of a JWT it signed plus the time platforms cache the key set.
         "ROOMS_KEY_OVERLAP_DAYS": key_overlap_days,

@@ -14,12 +14,17 @@ configuration) and, usually, a ``registration_token``. The tool then:
 Nothing is stored before the platform has accepted the registration, so a
 failed step leaves the database as it was. Every request times out, follows no
 redirect, and goes only to the configuration URL and a registration endpoint on
-the same origin. The registration token and the URLs' query strings, where
-Canvas puts the token, are never logged.
+the same origin. Unless ``ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS`` is on, that
+origin's host must resolve to public addresses only, because anyone may open
+``/lti/register`` and would otherwise make the tool send requests into its own
+network. The registration token and the URLs' query strings, where Canvas puts
+the token, are never logged.
 """
 
+import ipaddress
 import json
 import logging
+import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -103,9 +108,7 @@ def loggable_url(url: str) -> str:
 def check_configuration_url(url: str) -> str:
     """Return the ``openid_configuration`` parameter stripped, or raise RegistrationFailed (400).
 
-    NOTE: any host that the tool can reach is accepted, private addresses
-    included, because local LMSs and the tests use 127.0.0.1. Where visitors
-    must not probe the tool's network this way, filter its outgoing traffic.
+    The host's addresses are checked later, by ``check_public_host``.
     """
     url = (url or "").strip()
     if not url:
@@ -153,8 +156,50 @@ def issuer_matches_configuration_url(issuer: str, configuration_url: str) -> boo
     return _origin(issuer) is not None and _origin(issuer) == _origin(configuration_url)
 
 
-def fetch_platform_configuration(http: requests.Session, url: str, token: str, timeout: float) -> PlatformConfiguration:
+def is_public_address(address: str) -> bool:
+    """Return whether an IP address is globally routable: not loopback, private, link-local, shared or reserved."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_public_host(url: str) -> None:
+    """Raise RegistrationFailed unless every address that the URL's host resolves to is public.
+
+    NOTE: the request resolves the host again, so a DNS server that answers with
+    another address the second time can still direct that request elsewhere.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    except (OSError, ValueError, UnicodeError) as error:
+        raise RegistrationFailed(
+            _("The LMS host %(host)s could not be resolved.", host=host[:200]), cause=type(error).__name__
+        ) from None
+    private = sorted(address for address in addresses if not is_public_address(address))
+    if private:
+        raise RegistrationFailed(
+            _(
+                "The LMS host %(host)s resolves to the non-public address %(address)s, and registration "
+                "from private networks is turned off. If the LMS runs on a private network, the tool's "
+                "administrator can set ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS=true.",
+                host=host[:200],
+                address=private[0],
+            ),
+            status=403,
+        )
+
+
+def fetch_platform_configuration(
+    http: requests.Session, url: str, token: str, timeout: float, *, allow_private_hosts: bool = False
+) -> PlatformConfiguration:
     """Fetch and check the platform's OpenID configuration."""
+    if not allow_private_hosts:
+        # The registration endpoint must be on the same origin, so this check covers it too.
+        check_public_host(url)
     request_label = _("the OpenID configuration request")
     # The URL comes from the request, so any host may respond here: an error body
     # reaches the page only as the error fields of a JSON object, never as raw text.
@@ -240,6 +285,7 @@ def register_tool(
     registration_token: str,
     base_url: str,
     timeout: float,
+    allow_private_hosts: bool = False,
 ) -> RegistrationResult:
     """Register the tool with the platform whose OpenID configuration is at ``configuration_url``.
 
@@ -249,7 +295,9 @@ def register_tool(
     deployment is active and later new ones wait for approval (policy
     ``approve``). Flushes and never commits: the caller commits.
     """
-    configuration = fetch_platform_configuration(http, configuration_url, registration_token, timeout)
+    configuration = fetch_platform_configuration(
+        http, configuration_url, registration_token, timeout, allow_private_hosts=allow_private_hosts
+    )
     logger.info(
         "Dynamic registration: fetched the OpenID configuration of %s from %s",
         configuration.issuer,

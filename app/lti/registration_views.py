@@ -58,6 +58,7 @@ def register():
                 registration_token=registration_token,
                 base_url=tool_base_url(),
                 timeout=current_app.config["ROOMS_REGISTRATION_TIMEOUT"],
+                allow_private_hosts=current_app.config["ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS"],
             )
     except RegistrationFailed as error:
         db.session.rollback()

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.lti.registration import issuer_matches_configuration_url
+from app.config import load_settings
+from app.lti.registration import RegistrationFailed, check_public_host, issuer_matches_configuration_url
 from app.lti.registration_values import NRPS_SCOPE, TOOL_CONFIGURATION_KEY
 from app.models import Deployment, DeploymentPolicy, DeploymentStatus, Platform
 from tests.conftest import launch
@@ -134,6 +135,60 @@ def test_platform_422_shown_and_nothing_stored(app, client, lms):
     assert "The LMS's error message: redirect_uris must use https" in text
     assert stored_platforms(app) == []
     assert deployment_rows(app) == []
+
+
+def test_private_host_rejected_unless_allowed(app, client, lms):
+    # The test app runs on localhost, where private hosts are allowed by default.
+    app.config["ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS"] = False
+
+    response = register(client, lms)
+
+    assert response.status_code == 403
+    text = page_text(response)
+    assert "resolves to the non-public address 127.0.0.1" in text
+    assert "ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS=true" in text
+    assert lms.requests == []
+    assert stored_platforms(app) == []
+
+
+def test_private_host_default_follows_base_url(monkeypatch, tmp_path):
+    monkeypatch.setenv("ROOMS_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS", raising=False)
+    monkeypatch.setenv("ROOMS_BASE_URL", "https://rooms.example.edu")
+    assert load_settings(tmp_path)["ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS"] is False
+    monkeypatch.setenv("ROOMS_BASE_URL", "http://localhost:5000")
+    assert load_settings(tmp_path)["ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS"] is True
+    monkeypatch.setenv("ROOMS_BASE_URL", "https://rooms.example.edu")
+    monkeypatch.setenv("ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS", "true")
+    assert load_settings(tmp_path)["ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS"] is True
+
+
+@pytest.mark.parametrize(
+    ("url", "public"),
+    [
+        # IP literals only: resolving them sends no DNS query.
+        ("https://8.8.8.8/.well-known/openid-configuration", True),
+        ("https://[2001:4860:4860::8888]/config", True),
+        ("http://127.0.0.1:8080/config", False),
+        ("http://10.1.2.3/config", False),
+        ("http://172.16.0.9/config", False),
+        ("http://192.168.1.20/config", False),
+        ("http://169.254.169.254/latest/meta-data", False),
+        ("http://100.64.0.1/config", False),
+        ("http://0.0.0.0/config", False),
+        ("http://[::1]/config", False),
+        ("http://[::ffff:127.0.0.1]/config", False),
+        ("http://[fd00::1]/config", False),
+        ("http://[fe80::1]/config", False),
+    ],
+)
+def test_public_host_check(url, public):
+    if public:
+        check_public_host(url)
+    else:
+        with pytest.raises(RegistrationFailed) as raised:
+            check_public_host(url)
+        assert raised.value.status == 403
 
 
 def test_oauth_error_body_shown(client, lms):
