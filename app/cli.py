@@ -58,8 +58,37 @@ def print_moodle_values(base_url: str) -> None:
     ),
 )
 @click.option("--name", default="", help="A display name for the platform.")
+@click.option(
+    "--frame-origins",
+    default=None,
+    help=(
+        "Origins, separated by spaces, that may show the tool in a frame besides the issuer's and the auth URL's, "
+        "such as https://school.instructure.com for hosted Canvas. An update without this option keeps the stored "
+        "origins, and an empty value clears them."
+    ),
+)
+@click.option(
+    "--storage-target-origin",
+    default=None,
+    help=(
+        "Origin of the frame that responds to LTI platform storage messages, when it is not the auth URL's. "
+        "An update without this option keeps the stored origin, and an empty value clears it."
+    ),
+)
 @with_appcontext
-def platform_add(issuer, client_id, auth_login_url, jwks_url, auth_token_url, auth_audience, deployment_ids, policy, name):
+def platform_add(
+    issuer,
+    client_id,
+    auth_login_url,
+    jwks_url,
+    auth_token_url,
+    auth_audience,
+    deployment_ids,
+    policy,
+    name,
+    frame_origins,
+    storage_target_origin,
+):
     """Add a platform, or update the one with the same issuer and client id."""
     fields = PlatformFields(
         issuer=issuer,
@@ -71,6 +100,8 @@ def platform_add(issuer, client_id, auth_login_url, jwks_url, auth_token_url, au
         name=name,
         deployment_policy=None if policy is None else DeploymentPolicy(policy),
         deployment_ids=list(deployment_ids),
+        frame_origins=None if frame_origins is None else frame_origins.split(),
+        storage_target_origin=storage_target_origin,
     )
     try:
         platform, created = save_platform(db.session, fields)
@@ -96,6 +127,8 @@ def platform_list():
         click.echo(f"\tauth URL: {platform.auth_login_url}")
         click.echo(f"\tJWKS URL: {platform.jwks_url}")
         click.echo(f"\ttoken URL: {platform.auth_token_url or '-'}")
+        click.echo(f"\tframe origins: {platform.frame_origins or '-'}")
+        click.echo(f"\tstorage target origin: {platform.storage_target_origin or '-'}")
         for deployment in platform.deployments:
             state = "C&C on" if deployment.cc_enabled else "C&C off"
             click.echo(f"\tdeployment {deployment.deployment_id}: {deployment.status.value}, {state}")

@@ -20,7 +20,7 @@ def _origin(url: str) -> str | None:
 
 
 class FrameAncestors:
-    """The registered platforms' origins, re-read from the database every few seconds."""
+    """The registered platforms' origins and their extra frame origins, re-read from the database every few seconds."""
 
     def __init__(self):
         self._origins: list[str] = []
@@ -28,8 +28,10 @@ class FrameAncestors:
 
     def origins(self) -> list[str]:
         if time.monotonic() - self._read_at > FRAME_ANCESTORS_CACHE_SECONDS:
-            rows = db.session.execute(db.select(Platform.issuer, Platform.auth_login_url)).all()
+            rows = db.session.execute(db.select(Platform.issuer, Platform.auth_login_url, Platform.frame_origins)).all()
             origins = {origin for row in rows for origin in (_origin(row.issuer), _origin(row.auth_login_url)) if origin}
+            # Checked as origins when they were stored, so they cannot end the CSP directive.
+            origins.update(origin for row in rows for origin in (row.frame_origins or "").split())
             self._origins = sorted(origins)
             self._read_at = time.monotonic()
         return self._origins

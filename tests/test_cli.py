@@ -5,6 +5,7 @@ import requests
 
 from app.extensions import db
 from app.models import Platform
+from app.security import frame_ancestors
 from tests.conftest import launch
 from tests.support.servers import run_tool_command, start_tool
 from tests.support.tokens import TestPlatform
@@ -140,6 +141,40 @@ def test_platform_add_rejects_invalid_issuer(app, key_server, issuer, message):
     )
     assert result.exit_code == 2
     assert message in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Platform.id))) == 0
+
+
+def test_platform_add_sets_frame_origins(app, client, key_server):
+    platform = TestPlatform(issuer="https://canvas.instructure.com", client_id="cli-client")
+    runner = app.test_cli_runner()
+    result = add_platform(
+        runner, platform, key_server.url,
+        "--frame-origins", "https://school.instructure.com",
+        "--storage-target-origin", "https://sso.canvaslms.com",
+    )
+    assert result.exit_code == 0, result.output
+    # The CSP that framing pages get names the new origin once the cached list is re-read.
+    frame_ancestors.invalidate()
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "https://school.instructure.com" in policy
+
+    # Adding a deployment later keeps them, and an empty value clears them.
+    assert add_platform(runner, platform, key_server.url).exit_code == 0
+    listed = runner.invoke(args=["platform", "list"]).output
+    assert "frame origins: https://school.instructure.com" in listed
+    assert "storage target origin: https://sso.canvaslms.com" in listed
+    assert add_platform(runner, platform, key_server.url, "--frame-origins", "", "--storage-target-origin", "").exit_code == 0
+    with app.app_context():
+        stored = db.session.scalars(db.select(Platform)).one()
+        assert stored.frame_origins == ""
+        assert stored.storage_target_origin is None
+
+
+def test_platform_add_rejects_invalid_frame_origin(app, key_server):
+    result = add_platform(app.test_cli_runner(), TestPlatform(), key_server.url, "--frame-origins", "https://lms.test/path")
+    assert result.exit_code == 2
+    assert "is not an origin such as" in result.output
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Platform.id))) == 0
 

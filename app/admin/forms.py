@@ -1,9 +1,9 @@
-"""One-button forms of the LMS administration page."""
+"""Forms of the LMS administration page."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
-from wtforms.validators import AnyOf, DataRequired
+from wtforms import HiddenField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length
 
 
 class CcSwitchForm(FlaskForm):
@@ -14,4 +14,22 @@ class CcSwitchForm(FlaskForm):
 class DeploymentDecisionForm(FlaskForm):
     decision = HiddenField(
         validators=[DataRequired(), AnyOf(["approve", "reject"], message=_l("Choose approve or reject."))]
+    )
+
+
+class EmbeddingForm(FlaskForm):
+    """The origins that may frame the tool, beyond the platform's own, and the platform storage origin."""
+
+    frame_origins = StringField(
+        _l("Other origins that may show the tool in a frame"),
+        validators=[Length(max=2000)],
+        description=_l(
+            "Separated by spaces, such as https://school.instructure.com for hosted Canvas. "
+            "The issuer's and the authentication URL's origins are always allowed."
+        ),
+    )
+    storage_target_origin = StringField(
+        _l("Platform storage origin"),
+        validators=[Length(max=500)],
+        description=_l("Leave empty unless the LMS responds to platform storage messages from another origin than its authentication URL."),
     )

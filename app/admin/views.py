@@ -5,15 +5,21 @@ platform's page, or a deployment of another platform, returns 404 so that ids
 leak nothing; users who are not LMS administrators get 403.
 """
 
+import logging
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.admin import services
-from app.admin.forms import CcSwitchForm, DeploymentDecisionForm
+from app.admin.forms import CcSwitchForm, DeploymentDecisionForm, EmbeddingForm
 from app.auth.access import CourseAccess, current_access
 from app.extensions import db
+from app.lti.platforms import InvalidRegistration, check_frame_origins, check_origin
 from app.lti.registration_values import moodle_manual_values, tool_urls
 from app.models import Deployment, Platform
+from app.security import frame_ancestors
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -37,7 +43,11 @@ def _load_deployment(platform: Platform, deployment_pk: int) -> Deployment:
     return deployment
 
 
-def _render(platform: Platform, *, error: str | None = None, status: int = 200):
+def _render(platform: Platform, *, error: str | None = None, status: int = 200, embedding_form: EmbeddingForm | None = None):
+    if embedding_form is None:
+        embedding_form = EmbeddingForm(
+            frame_origins=platform.frame_origins, storage_target_origin=platform.storage_target_origin or ""
+        )
     base_url = (current_app.config.get("ROOMS_BASE_URL") or request.url_root).rstrip("/")
     page = request.args.get("page", 1, type=int) or 1
     return render_template(
@@ -50,6 +60,7 @@ def _render(platform: Platform, *, error: str | None = None, status: int = 200):
         urls=tool_urls(base_url),
         moodle_values=moodle_manual_values(base_url),
         error=error,
+        embedding_form=embedding_form,
         page_url=url_for("admin.platform_page", platform_id=platform.id, page=page if page > 1 else None),
     ), status
 
@@ -92,4 +103,34 @@ def decide(platform_id: int, deployment_pk: int):
         db.session.rollback()
         return _render(platform, error=error.message, status=error.status)
     db.session.commit()
+    return redirect(url_for("admin.platform_page", platform_id=platform.id), code=303)
+
+
+@bp.post("/platforms/<int:platform_id>/embedding")
+def set_embedding(platform_id: int):
+    platform, access = _load_platform(platform_id)
+
+    form = EmbeddingForm()
+    if not form.validate_on_submit():
+        return _render(platform, error=_("The frame origins were not changed: the form was invalid."), status=400, embedding_form=form)
+    try:
+        origins = check_frame_origins((form.frame_origins.data or "").split())
+        storage_origin = (form.storage_target_origin.data or "").strip()
+        if storage_origin:
+            storage_origin = check_origin(storage_origin, _("storage target origin"), wildcard=False)
+    except InvalidRegistration as error:
+        return _render(platform, error=str(error), status=400, embedding_form=form)
+
+    platform.frame_origins = " ".join(origins)
+    platform.storage_target_origin = storage_origin or None
+    db.session.commit()
+    # This process frames with the new origins at once; the others within FRAME_ANCESTORS_CACHE_SECONDS.
+    frame_ancestors.invalidate()
+    logger.info(
+        "Platform %s frame origins set to %r and storage target origin to %r by user %s",
+        platform.id,
+        platform.frame_origins,
+        platform.storage_target_origin,
+        access.user.id,
+    )
     return redirect(url_for("admin.platform_page", platform_id=platform.id), code=303)

@@ -1,9 +1,11 @@
 """Adding, updating and removing platform registrations."""
 
 import logging
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,47 @@ class PlatformFields:
     name: str = ""
     deployment_policy: DeploymentPolicy | None = DeploymentPolicy.APPROVE
     deployment_ids: list[str] = field(default_factory=list)
+    frame_origins: list[str] | None = None
+    # An empty string clears the stored origin, so that the auth URL's origin is used.
+    storage_target_origin: str | None = None
+
+
+# An origin as a CSP host source writes it: scheme, host (whose first label may be "*"),
+# optional port, and no path. IPv6 hosts are not accepted.
+FRAME_ORIGIN_PATTERN = re.compile(r"(https?)://(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?")
+MAX_FRAME_ORIGINS = 20
+MAX_FRAME_ORIGINS_LENGTH = 2000
+
+
+def check_origin(value: str, what: str, *, wildcard: bool) -> str:
+    """Return the origin in lower case, or raise InvalidRegistration naming the field ``what``."""
+    origin = value.strip().lower().rstrip("/")
+    match = FRAME_ORIGIN_PATTERN.fullmatch(origin)
+    port = int(match.group(7)[1:]) if match and match.group(7) else None
+    # "*.edu" would let every site of a top-level domain frame the tool.
+    too_wide = match is not None and match.group(2) is not None and match.group(5) is None
+    if match is None or (match.group(2) and not wildcard) or too_wide or (port is not None and not 0 < port < 65536):
+        example = "https://school.instructure.com" + (" or https://*.instructure.com" if wildcard else "")
+        raise InvalidRegistration(
+            _("The %(what)s %(value)s is not an origin such as %(example)s.", what=what, value=repr(value.strip()[:200]), example=example)
+        )
+    return origin
+
+
+def check_frame_origins(values: list[str]) -> list[str]:
+    """Return the frame origins without duplicates, or raise InvalidRegistration."""
+    origins = list(
+        dict.fromkeys(check_origin(value, _("frame origin"), wildcard=True) for value in values if value.strip())
+    )
+    if len(origins) > MAX_FRAME_ORIGINS or len(" ".join(origins)) > MAX_FRAME_ORIGINS_LENGTH:
+        raise InvalidRegistration(
+            _(
+                "At most %(count)d frame origins of %(length)d characters in all are allowed.",
+                count=MAX_FRAME_ORIGINS,
+                length=MAX_FRAME_ORIGINS_LENGTH,
+            )
+        )
+    return origins
 
 
 def _check_url(value: str, what: str, *, required: bool = True) -> str:
@@ -77,6 +120,14 @@ def validate_fields(fields: PlatformFields) -> PlatformFields:
         name=(fields.name or "").strip()[:200],
         deployment_policy=None if fields.deployment_policy is None else DeploymentPolicy(fields.deployment_policy),
         deployment_ids=list(dict.fromkeys(deployment_ids)),
+        frame_origins=None if fields.frame_origins is None else check_frame_origins(fields.frame_origins),
+        storage_target_origin=(
+            None
+            if fields.storage_target_origin is None
+            else check_origin(fields.storage_target_origin, _("storage target origin"), wildcard=False)
+            if fields.storage_target_origin.strip()
+            else ""
+        ),
     )
 
 
@@ -107,6 +158,10 @@ def save_platform(session: Session, fields: PlatformFields) -> tuple[Platform, b
     platform.jwks_url = fields.jwks_url
     if fields.deployment_policy is not None or created:
         platform.deployment_policy = fields.deployment_policy or DeploymentPolicy.APPROVE
+    if fields.frame_origins is not None or created:
+        platform.frame_origins = " ".join(fields.frame_origins or [])
+    if fields.storage_target_origin is not None:
+        platform.storage_target_origin = fields.storage_target_origin or None
     session.flush()
 
     known = {deployment.deployment_id: deployment for deployment in platform.deployments}

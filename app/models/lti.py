@@ -47,6 +47,10 @@ class Platform(Base):
     # the origin of auth_login_url. Set it for a platform whose storage frame is
     # on another origin than its authentication URL.
     storage_target_origin: Mapped[str | None] = mapped_column(String(500))
+    # Origins, separated by spaces, that may frame the tool besides the origins of
+    # issuer and auth_login_url, such as the institution's own domain of hosted Canvas.
+    # A host may start with "*." as in a CSP host source.
+    frame_origins: Mapped[str] = mapped_column(String(2000), default="", server_default="")
     deployment_policy: Mapped[DeploymentPolicy] = mapped_column(
         string_enum(DeploymentPolicy),
         default=DeploymentPolicy.APPROVE,

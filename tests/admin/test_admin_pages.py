@@ -350,3 +350,78 @@ def test_admin_page_shows_registration_urls(app, test_platform, admin):
 
     assert "http://localhost/lti/register" in page
     assert "http://localhost/lti/canvas.json" in page
+
+
+def embedding_url(platform_pk: int) -> str:
+    return f"/admin/platforms/{platform_pk}/embedding"
+
+
+def frame_ancestors_of(response) -> list[str]:
+    policy = response.headers["Content-Security-Policy"]
+    return policy.split("frame-ancestors ", 1)[1].split(";", 1)[0].split()
+
+
+def test_admin_adds_frame_origin(app, test_platform, admin):
+    pk = platform_id(app, test_platform)
+    assert "https://school.instructure.com" not in frame_ancestors_of(admin.get(admin_url(pk)))
+
+    response = admin.post(
+        embedding_url(pk),
+        {"frame_origins": "https://school.instructure.com  https://*.school.edu", "storage_target_origin": ""},
+    )
+
+    assert response.status_code == 303
+    page_response = admin.get(admin_url(pk))
+    ancestors = frame_ancestors_of(page_response)
+    assert "https://school.instructure.com" in ancestors
+    assert "https://*.school.edu" in ancestors
+    assert 'value="https://school.instructure.com https://*.school.edu"' in page_response.get_data(as_text=True)
+    with app.app_context():
+        stored = db.session.get(Platform, pk)
+        assert stored.frame_origins == "https://school.instructure.com https://*.school.edu"
+        assert stored.storage_target_origin is None
+
+
+def test_admin_sets_storage_target_origin(app, test_platform, admin):
+    pk = platform_id(app, test_platform)
+
+    response = admin.post(embedding_url(pk), {"frame_origins": "", "storage_target_origin": "https://lms.test:8443/"})
+
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(Platform, pk).storage_target_origin == "https://lms.test:8443"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"frame_origins": "https://school.instructure.com/courses/1"}, "is not an origin such as"),
+        ({"frame_origins": "https://*.edu"}, "is not an origin such as"),
+        ({"frame_origins": "https://a.test; script-src *"}, "is not an origin such as"),
+        ({"frame_origins": "javascript:alert(1)"}, "is not an origin such as"),
+        ({"frame_origins": " ".join(f"https://lms{number}.test" for number in range(21))}, "At most 20 frame origins"),
+        ({"storage_target_origin": "https://*.lms.test"}, "is not an origin such as"),
+    ],
+)
+def test_invalid_origins_rejected(app, test_platform, admin, fields, message):
+    pk = platform_id(app, test_platform)
+    admin.post(embedding_url(pk), {"frame_origins": "https://kept.test", "storage_target_origin": ""})
+
+    response = admin.post(embedding_url(pk), {"frame_origins": "", "storage_target_origin": "", **fields})
+
+    assert response.status_code == 400
+    assert message in unescape(response.get_data(as_text=True))
+    with app.app_context():
+        stored = db.session.get(Platform, pk)
+        assert stored.frame_origins == "https://kept.test"
+        assert stored.storage_target_origin is None
+
+
+def test_embedding_form_refused_to_others(app, test_platform, instructor, admin, other_platform):
+    other_platform_pk, _other_deployment_pk = other_platform
+    fields = {"frame_origins": "https://evil.test", "storage_target_origin": ""}
+
+    assert instructor.post(embedding_url(platform_id(app, test_platform)), fields).status_code == 403
+    assert admin.post(embedding_url(other_platform_pk), fields).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Platform.id)).where(Platform.frame_origins != "")) == 0
