@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.models.rooms import ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX
@@ -12,6 +12,8 @@ class RoomForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=ROOM_NAME_MAX)])
     description = TextAreaField(_l("Description"), validators=[Length(max=ROOM_DESCRIPTION_MAX)])
     tags = StringField(_l("Tags"), description=_l("Separate tags with commas."))
+    # The fingerprint of the stored details that an edit form was opened with.
+    original = HiddenField()
 
 
 class VisibilityForm(FlaskForm):

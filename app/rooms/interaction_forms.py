@@ -19,6 +19,8 @@ class InteractionForm(FlaskForm):
     options = FieldList(StringField(_l("Option")), min_entries=OPTIONS_MAX)
     # The 0-based indexes of a quiz's correct options, sent by one checkbox per slot.
     correct = SelectMultipleField(_l("Correct"), choices=[], validate_choice=False)
+    # The fingerprint of the stored content that an edit form was opened with.
+    original = HiddenField()
 
 
 class ScheduleForm(FlaskForm):

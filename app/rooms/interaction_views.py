@@ -5,17 +5,21 @@ of them. Editor routes then return 403 to everyone else, whatever the
 interaction id, and an interaction that is deleted or in another room is a 404.
 """
 
+import logging
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Interaction, InteractionKind, InteractionStatus, Room
 from app.models.base import utcnow
-from app.rooms import interaction_services, permissions
+from app.rooms import edit_conflicts, interaction_services, permissions
 from app.rooms.exceptions import RoomError, RoomPermissionDenied
 from app.rooms.interaction_forms import AnswerForm, InteractionForm, ScheduleForm
 from app.rooms.interactions import effective_status, is_visible_to_participants, results_by_interaction
 from app.rooms.views import load_room, render_room_error
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("interactions", __name__)
 
@@ -49,6 +53,7 @@ def _render_form(
     page_url: str,
     interaction: Interaction | None = None,
     error: str | None = None,
+    conflict: list[tuple[str, str]] | None = None,
     status: int = 200,
 ):
     if form.correct.data is None:
@@ -61,8 +66,15 @@ def _render_form(
         interaction=interaction,
         action=action,
         error=error,
+        conflict=conflict,
         page_url=page_url,
     ), status
+
+
+def _content_fingerprint(interaction: Interaction) -> str:
+    # The correct options are part of it, though learners never see them: two editors
+    # of one quiz must not overwrite each other's choice of answers either.
+    return edit_conflicts.fingerprint(interaction.title, interaction.body, interaction.options, interaction.correct_options)
 
 
 def _render_answer_error(room: Room, error: RoomError):
@@ -149,6 +161,7 @@ def edit(room_id: int, interaction_id: int):
                 "body": interaction.body,
                 "options": interaction.options,
                 "correct": [str(index) for index in interaction.correct_options],
+                "original": _content_fingerprint(interaction),
             }
         )
         return _render_form(
@@ -156,6 +169,29 @@ def edit(room_id: int, interaction_id: int):
         )
 
     form = InteractionForm()
+    edit_conflicts.lock_row(db.session, interaction)
+    current = _content_fingerprint(interaction)
+    if edit_conflicts.changed_since(form.original.data, current):
+        logger.info(
+            "Edit of interaction %s by user %s not saved: the content changed since the form was opened",
+            interaction.id,
+            access.user.id,
+        )
+        conflict = [(_("Title"), interaction.title), (_("Text"), interaction.body or "-")]
+        if interaction.options:
+            conflict.append((_("Options"), "; ".join(interaction.options)))
+        db.session.rollback()
+        form.original.data = current
+        return _render_form(
+            room,
+            form,
+            kind=interaction.kind.value,
+            action=action,
+            page_url=action,
+            interaction=interaction,
+            conflict=conflict,
+            status=409,
+        )
     try:
         interaction_services.update_interaction(
             db.session,

@@ -1,5 +1,6 @@
 """Room pages: create, open, edit, show or hide, delete and transfer a room."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -13,10 +14,12 @@ from app.auth.access import course_access_or_404, current_access
 from app.extensions import db
 from app.models import CloneJob, CourseMembership, CourseRole, Room, RoomStatus, User
 from app.models.base import utcnow
-from app.rooms import assets, interactions, permissions, services, storyboard
+from app.rooms import assets, edit_conflicts, interactions, permissions, services, storyboard
 from app.rooms import settings as room_settings
 from app.rooms.exceptions import RoomError
 from app.rooms.forms import RoomForm, TransferForm, VisibilityForm
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("rooms", __name__)
 
@@ -178,29 +181,49 @@ def edit(room_id: int):
     form = RoomForm(obj=None if RoomForm().is_submitted() else room)
     if not form.is_submitted():
         form.tags.data = ", ".join(room.tag_names)
+        form.original.data = _details_fingerprint(room)
     status = 200
+    conflict = None
     if form.validate_on_submit():
-        try:
-            services.update_room_details(
-                db.session, room, name=form.name.data, description=form.description.data, tags=form.tags.data
-            )
-        except RoomError as error:
+        edit_conflicts.lock_row(db.session, room)
+        current = _details_fingerprint(room)
+        if edit_conflicts.changed_since(form.original.data, current):
+            logger.info("Edit of room %s by user %s not saved: the details changed since the form was opened", room.id, access.user.id)
             db.session.rollback()
-            form.form_errors.append(error.message)
-            status = error.status
+            conflict = [
+                (_("Name"), room.name),
+                (_("Description"), room.description or "-"),
+                (_("Tags"), ", ".join(room.tag_names) or "-"),
+            ]
+            form.original.data = current
+            status = 409
         else:
-            db.session.commit()
-            return redirect(url_for("rooms.show", room_id=room.id), code=303)
+            try:
+                services.update_room_details(
+                    db.session, room, name=form.name.data, description=form.description.data, tags=form.tags.data
+                )
+            except RoomError as error:
+                db.session.rollback()
+                form.form_errors.append(error.message)
+                status = error.status
+            else:
+                db.session.commit()
+                return redirect(url_for("rooms.show", room_id=room.id), code=303)
     elif form.is_submitted():
         status = 422
 
     return render_template(
         "rooms/form.html",
         form=form,
+        conflict=conflict,
         title=_("Edit %(name)s", name=room.name),
         action=url_for("rooms.edit", room_id=room.id),
         page_url=url_for("rooms.edit", room_id=room.id),
     ), status
+
+
+def _details_fingerprint(room: Room) -> str:
+    return edit_conflicts.fingerprint(room.name, room.description, room.tag_names)
 
 
 @bp.post("/rooms/<int:room_id>/visibility")
