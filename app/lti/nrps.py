@@ -78,19 +78,31 @@ class CachedServiceConnector(ServiceConnector):
 
 
 def fetch_roster(session: Session, platform: Platform, course: Course) -> list[RosterMember]:
-    """Fetch every active member of the course from the platform, following ``Link`` paging."""
+    """Fetch every active member of the course from the platform, following ``Link`` paging.
+
+    Commits the session before the first request to the platform, so call it before
+    the request changes anything.
+    """
     if not course.nrps_url:
         raise RosterUnavailable("The LMS did not offer the course roster in its launches.")
     if not platform.auth_token_url:
         raise RosterUnavailable("The LMS registration has no access token URL, so the roster cannot be fetched.")
 
-    connector = CachedServiceConnector(
-        PlatformRegistration(session, platform), TimeoutSession(current_app.config["ROOMS_JWKS_TIMEOUT"])
-    )
-    service = NamesRolesProvisioningService(connector, {"context_memberships_url": course.nrps_url})
+    registration = PlatformRegistration(session, platform)
+    # The platform checks the client assertion against the tool's key set, which it may
+    # fetch from this tool while this request waits for the token. On SQLite every
+    # transaction of the tool holds the database's write lock, so the key set request
+    # would wait for this one until the token request timed out. The signing key is
+    # read now, and the transaction ends before any request leaves.
+    registration.get_kid()
+    nrps_url, course_id, platform_id = course.nrps_url, course.id, platform.id
+    session.commit()
+
+    connector = CachedServiceConnector(registration, TimeoutSession(current_app.config["ROOMS_JWKS_TIMEOUT"]))
+    service = NamesRolesProvisioningService(connector, {"context_memberships_url": nrps_url})
 
     members: list[RosterMember] = []
-    url = course.nrps_url
+    url = nrps_url
     pages = 0
     try:
         while url and pages < MAX_ROSTER_PAGES:
@@ -108,10 +120,10 @@ def fetch_roster(session: Session, platform: Platform, course: Course) -> list[R
                     )
                 )
     except (LtiServiceException, requests.RequestException) as error:
-        logger.warning("NRPS roster fetch failed for course %s (platform %s): %s", course.id, platform.id, error)
+        logger.warning("NRPS roster fetch failed for course %s (platform %s): %s", course_id, platform_id, error)
         raise RosterUnavailable("The LMS did not return the course roster. Try again later.") from None
 
     if url:
-        logger.warning("NRPS roster of course %s has more than %d pages; the rest is not read", course.id, MAX_ROSTER_PAGES)
-    logger.info("Fetched NRPS roster of course %s: %d members in %d pages", course.id, len(members), pages)
+        logger.warning("NRPS roster of course %s has more than %d pages; the rest is not read", course_id, MAX_ROSTER_PAGES)
+    logger.info("Fetched NRPS roster of course %s: %d members in %d pages", course_id, len(members), pages)
     return members

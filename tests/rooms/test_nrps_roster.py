@@ -25,9 +25,8 @@ from tests.support.servers import free_port
 
 
 @pytest.fixture
-def served_lms(app, client):
+def served_lms(app):
     port = free_port()
-    tool_keys = client.get("/lti/jwks").get_json()
     # Bob Babbage, an instructor, is on the roster's second page of two.
     people = {person.key: person for person in PEOPLE}
     roster = [people["ada"], people["lena"], people["carla"], people["bob"]]
@@ -39,7 +38,9 @@ def served_lms(app, client):
         tool_login_url="http://localhost/lti/login",
         tool_redirect_uris=["http://localhost/lti/launch"],
         tool_launch_url="http://localhost/lti/launch",
-        tool_jwks=lambda: tool_keys,
+        # The LMS reads the tool's key set from the tool while the tool waits for its
+        # token, as Canvas and Moodle do: through a request of its own, on another thread.
+        tool_jwks=lambda: app.test_client().get("/lti/jwks").get_json(),
         course=DemoCourse(context_id="NRPS-101", title="Roster course", label="NRPS", users=roster, links=[]),
     )
     platform.course.links.append(ResourceLink(id="nav", title="Rooms"))
