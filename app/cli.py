@@ -111,7 +111,24 @@ def platform_add(
     db.session.commit()
 
     click.echo(f"{'Added' if created else 'Updated'} platform {platform.id}: {platform.issuer} (client id {platform.client_id})")
+    _warn_of_similar_issuers(platform)
     print_moodle_values(current_app.config["ROOMS_BASE_URL"])
+
+
+def _warn_of_similar_issuers(platform: Platform) -> None:
+    # Launches carry one exact issuer, so "https://lms.example.edu/" and
+    # "https://lms.example.edu" are two platforms, and one of them never matches.
+    bare = platform.issuer.rstrip("/")
+    similar = db.session.scalars(
+        db.select(Platform).where(Platform.issuer.in_([bare, f"{bare}/"]), Platform.id != platform.id)
+    ).all()
+    for other in similar:
+        click.echo(
+            f"Warning: platform {other.id} has the issuer {other.issuer}, which differs from this one only by a "
+            "trailing slash. Use the issuer exactly as the LMS sends it, and remove the other registration "
+            "with `flask --app app platform remove` if it is unused.",
+            err=True,
+        )
 
 
 @platform_cli.command("list")

@@ -179,6 +179,42 @@ def test_platform_add_rejects_invalid_frame_origin(app, key_server):
         assert db.session.scalar(db.select(db.func.count(Platform.id))) == 0
 
 
+def test_platform_add_rejects_empty_deployment(app, key_server):
+    result = add_platform(app.test_cli_runner(), TestPlatform(), key_server.url, "--deployment", " ")
+    assert result.exit_code == 2
+    assert "A deployment id is empty" in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Platform.id))) == 0
+
+
+def test_platform_add_rejects_credentials_in_url(app, key_server, caplog):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "platform", "add",
+            "--issuer", "https://admin:hunter2@moodle.example.edu",
+            "--client-id", "cli-client",
+            "--auth-url", "https://moodle.example.edu/auth",
+            "--jwks-url", key_server.url,
+        ]
+    )
+    assert result.exit_code == 2
+    assert "must not contain a user name or password" in result.output
+    assert "hunter2" not in result.output
+    assert "hunter2" not in caplog.text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Platform.id))) == 0
+
+
+def test_platform_add_warns_of_trailing_slash_twin(app, key_server):
+    runner = app.test_cli_runner()
+    add_platform(runner, TestPlatform(issuer="https://moodle.example.edu", client_id="cli-client"), key_server.url)
+
+    result = add_platform(runner, TestPlatform(issuer="https://moodle.example.edu/", client_id="cli-client"), key_server.url)
+
+    assert result.exit_code == 0
+    assert "differs from this one only by a trailing slash" in result.output
+
+
 def test_platform_add_prints_lms_values(app, key_server):
     result = add_platform(app.test_cli_runner(), TestPlatform(), key_server.url)
     assert "Tool URL: http://localhost/lti/launch" in result.output

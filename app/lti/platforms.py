@@ -88,6 +88,9 @@ def _check_url(value: str, what: str, *, required: bool = True) -> str:
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise InvalidRegistration(f"The {what} {value!r} is not an http or https URL.")
+    if "@" in parts.netloc:
+        # The value is left out of the message, so that the password reaches no log.
+        raise InvalidRegistration(_("The %(what)s must not contain a user name or password.", what=what))
     return value
 
 
@@ -106,7 +109,9 @@ def validate_fields(fields: PlatformFields) -> PlatformFields:
     _check_url(issuer, "issuer")
     if urlsplit(issuer).query or urlsplit(issuer).fragment:
         raise InvalidRegistration(f"The issuer {issuer!r} must not contain a query or a fragment.")
-    deployment_ids = [value.strip() for value in fields.deployment_ids if value and value.strip()]
+    if any(not (value or "").strip() for value in fields.deployment_ids):
+        raise InvalidRegistration(_("A deployment id is empty. Give the id that the LMS shows for the deployment."))
+    deployment_ids = [value.strip() for value in fields.deployment_ids]
     for value in deployment_ids:
         if len(value) > 500:
             raise InvalidRegistration(f"The deployment id {value[:40]!r}... is longer than 500 characters.")
