@@ -11,10 +11,16 @@ from datetime import UTC, datetime
 # the code itself never logs tokens or keys.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}")
 PEM_PATTERN = re.compile(r"-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----", re.DOTALL)
+# The query string of a request line in an access log, as Werkzeug's development server
+# writes it ('"GET /lti/register?registration_token=... HTTP/1.1"'): LMSs put one-time
+# tokens and hints there. gunicorn's access log of this tool leaves query strings out.
+# Werkzeug may colour the line, so ANSI escapes can follow the opening quote.
+REQUEST_QUERY_PATTERN = re.compile(r'("(?:\x1b\[[0-9;]*m)*[A-Z]{3,7} [^ "?]*)\?[^ "]*')
 MASK = "[masked]"
 
 
 def mask_secrets(text: str) -> str:
+    text = REQUEST_QUERY_PATTERN.sub(rf"\1?{MASK}", text)
     return TOKEN_PATTERN.sub(MASK, PEM_PATTERN.sub(MASK, text))
 
 

@@ -59,6 +59,16 @@ def test_no_secret_in_debug_logs(tool_database, tmp_path, monkeypatch):
         assert requests.get(course_url, headers={"X-Launch-Token": token}).status_code == 200
         secrets_seen += [form["id_token"], token, *state_cookies.values(), *browser.cookies.values()]
 
+        # The query strings of these requests stay out of the development server's access log.
+        message_hint = dict(parse_qsl(urlsplit(login.request.url).query))["lti_message_hint"]
+        registration_token = "registration-token-that-must-not-be-logged"
+        registration = requests.get(
+            f"{tool_url}/lti/register",
+            params={"openid_configuration": f"http://127.0.0.1:{free_port()}/config", "registration_token": registration_token},
+        )
+        assert registration.status_code == 502
+        secrets_seen += [message_hint, registration_token]
+
         # A rejected launch: the same form posted again is a replay.
         replayed = browser.post(redirect_uri, data=form)
         assert replayed.status_code == 401
