@@ -32,6 +32,13 @@ def _select_locale():
 
 
 def create_app(overrides: dict | None = None) -> Flask:
+    # The templates and migrations live beside the package, not in it, so the tool runs
+    # from a checkout of the repository (installed with `pip install -e .`), not from a wheel.
+    if not (PROJECT_ROOT / "templates").is_dir() or not (PROJECT_ROOT / "migrations").is_dir():
+        raise RuntimeError(
+            f"The templates/ and migrations/ folders are missing from {PROJECT_ROOT}. Run the tool from a "
+            "checkout of its repository, set up with scripts/setup-venv, not from an installed wheel."
+        )
     instance_path = os.environ.get("ROOMS_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
     app = Flask(
         __name__,

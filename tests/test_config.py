@@ -22,3 +22,12 @@ def test_asset_limit_must_fit_in_request_limit(tmp_path, monkeypatch):
 
     with pytest.raises(ConfigError, match="ROOMS_MAX_ASSET_BYTES"):
         load_settings(str(tmp_path))
+
+
+def test_app_outside_checkout_says_so(tmp_path, monkeypatch):
+    # An installed wheel contains the package without the templates and migrations beside it.
+    import app as app_package
+
+    monkeypatch.setattr(app_package, "PROJECT_ROOT", tmp_path)
+    with pytest.raises(RuntimeError, match="Run the tool from a checkout of its repository"):
+        app_package.create_app()
