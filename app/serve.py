@@ -110,6 +110,7 @@ def demo_command(port, lms_port):
             "--client-id", DEMO_CLIENT_ID,
             "--deployment-id", DEMO_DEPLOYMENT_ID,
             "--data-dir", data_dir,
+            "--registered",
         ],
         # The flask command marks its environment; the demo's own server would
         # then refuse to start, taking itself for code run under `flask run`.

@@ -60,6 +60,11 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         metavar="NAME=VALUE",
         help="A tool-level custom parameter sent in every launch; repeat for several.",
     )
+    parser.add_argument(
+        "--registered",
+        action="store_true",
+        help="Do not print the command that registers the demo LMS with the tool, because it is registered already.",
+    )
     return parser.parse_args(argv)
 
 
@@ -87,7 +92,8 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app(platform)
 
     logger.info("Demo LMS at %s, signing with key %s", platform.course_url, platform.signing_key.kid)
-    print(f"Register the demo LMS with the tool once:\n  {registration_command(platform)}\n", flush=True)
+    if not arguments.registered:
+        print(f"Register the demo LMS with the tool once:\n  {registration_command(platform)}\n", flush=True)
     app.run(host=arguments.host, port=arguments.port, threaded=True, debug=False, use_reloader=False)
 
 
