@@ -2,9 +2,10 @@
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from jinja2.filters import do_filesizeformat
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -28,13 +29,25 @@ def _messages(status: int) -> tuple[str, str]:
     if status == 405:
         return _("Page not available"), _("This address only accepts a form submission. Open the tool again from your course.")
     if status == 413:
-        return _("File too large"), _("The upload is larger than this tool accepts.")
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if limit:
+            return _("File too large"), _(
+                "The upload is larger than this tool accepts: at most %(size)s in one request, files and form "
+                "fields together. Go back to the room and choose a smaller file.",
+                size=format_file_size(limit),
+            )
+        return _("File too large"), _("The upload is larger than this tool accepts. Go back to the room and choose a smaller file.")
     if status >= 500:
         return (
             _("Something went wrong"),
             _("The tool could not complete the request. Try again; if it keeps failing, tell your LMS administrator."),
         )
     return _("Invalid request"), _("The request could not be processed.")
+
+
+def format_file_size(size: int) -> str:
+    """Return a size in bytes as the room pages write sizes, such as "512.0 MiB"."""
+    return do_filesizeformat(size, binary=True)
 
 
 def render_error(status: int, title: str, message: str, *, detail: str = ""):

@@ -58,7 +58,12 @@ def _uploaded_file(storage: FileStorage | None) -> UploadedFile | None:
 
 
 def _form_errors(form) -> str:
-    return " ".join(str(message) for messages in form.errors.values() for message in messages)
+    # Each message names its field, such as "Title: Field cannot be longer than 200 characters."
+    return " ".join(
+        f"{form[name].label.text}: {message}" if name in form and name != "csrf_token" else str(message)
+        for name, messages in form.errors.items()
+        for message in messages
+    )
 
 
 @bp.post("/rooms/<int:room_id>/assets")

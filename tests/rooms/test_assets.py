@@ -292,7 +292,26 @@ def test_request_over_upload_limit_rejected(app, owner):
     response = upload(owner, room_id, media_samples.pdf() + b"\n" * 4000, "reading.pdf")
 
     assert response.status_code == 413
-    assert "larger than this tool accepts" in error_text(response)
+    assert "larger than this tool accepts: at most 2.0 KiB in one request" in error_text(response)
+    assert asset_count(app) == 0
+    assert stored_blobs(app) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": "T" * 201}, "Title: Field cannot be longer than 200 characters."),
+        ({"alt_text": "A" * 501}, "Alt text: Field cannot be longer than 500 characters."),
+        ({"kind": "hologram"}, "Show as: Not a valid choice."),
+    ],
+)
+def test_form_errors_name_their_field(app, owner, fields, message):
+    room_id = create_room(owner)
+
+    response = upload(owner, room_id, media_samples.png(), "chart.png", **{"alt_text": "A chart", **fields})
+
+    assert response.status_code == 422
+    assert message in error_text(response)
     assert asset_count(app) == 0
     assert stored_blobs(app) == []
 
