@@ -4,7 +4,7 @@ Positions are kept contiguous from 0, so that moving an item swaps two numbers.
 """
 
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -49,6 +49,14 @@ def list_items_page(session: Session, room: Room, *, offset: int, limit: int) ->
     return [item for item, _total in rows], rows[0][1] if rows else 0
 
 
+def _has_valid_host(parts: SplitResult) -> bool:
+    try:
+        # SplitResult.port raises ValueError for a port that is not a number from 0 to 65535.
+        return bool(parts.hostname) and (parts.port is None or parts.port >= 0)
+    except ValueError:
+        return False
+
+
 def _clean_url(value: str) -> str:
     url = (value or "").strip()
     if not url:
@@ -56,8 +64,13 @@ def _clean_url(value: str) -> str:
     if len(url) > URL_MAX:
         raise InvalidRoomInput(_("The link URL is longer than %(max)d characters.", max=URL_MAX))
     parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
+    if parts.scheme.lower() not in {"http", "https"}:
         raise InvalidRoomInput(_("The link URL must start with http:// or https://."))
+    # Spaces and control characters would make a browser read the link another way.
+    if not _has_valid_host(parts) or any(character.isspace() or not character.isprintable() for character in url):
+        raise InvalidRoomInput(
+            _("The link URL %(url)s is not a valid web address, such as https://example.org/page.", url=url[:200])
+        )
     return url
 
 

@@ -1,5 +1,7 @@
 """Room pages: edit, visibility, delete, ownership transfer, search and the storyboard."""
 
+from html import unescape
+
 import pytest
 
 from app.extensions import db
@@ -185,6 +187,27 @@ def test_storyboard_add_move_remove(app, owner):
         remaining = db.session.scalars(db.select(StoryboardItem)).all()
         assert [item.id for item in remaining] == [note_id]
         assert remaining[0].position == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://", "https://exa mple.com/page", "https://example.com:99999/", "https://example.com/\tpage", "http:///path"],
+)
+def test_storyboard_rejects_malformed_url(app, owner, url):
+    room_id = create_room(owner)
+    response = owner.post(f"/rooms/{room_id}/storyboard", {"kind": "link", "url": url})
+    assert response.status_code == 422
+    assert "is not a valid web address" in unescape(response.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(StoryboardItem.id))) == 0
+
+
+def test_storyboard_accepts_web_address(app, owner):
+    room_id = create_room(owner)
+    response = owner.post(f"/rooms/{room_id}/storyboard", {"kind": "link", "url": "https://example.org:8443/a?b=c#d"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(StoryboardItem.id))) == 1
 
 
 def test_storyboard_rejects_script_url(app, owner):
