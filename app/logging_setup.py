@@ -4,6 +4,8 @@ import json
 import logging
 import re
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 
 # Compact JWS/JWT and itsdangerous tokens (three dot-separated base64url
@@ -34,6 +36,43 @@ class SecretMaskingFilter(logging.Filter):
         return True
 
 
+class RepeatedErrorFilter(logging.Filter):
+    """Let the first record of each listed message through, then one per interval, with the count of the others.
+
+    Huey's consumer logs a full traceback on every poll of a queue it cannot read, which is
+    several times a second while Redis is down.
+    """
+
+    def __init__(self, messages: set[str], interval_seconds: float = 60.0):
+        super().__init__()
+        self.messages = messages
+        self.interval_seconds = interval_seconds
+        self._lock = threading.Lock()
+        # (logger name, message) -> [monotonic time last let through, records dropped since]
+        self._state: dict[tuple[str, str], list] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str) or record.msg not in self.messages:
+            return True
+        key = (record.name, record.msg)
+        now = time.monotonic()
+        with self._lock:
+            state = self._state.get(key)
+            if state is not None and now - state[0] < self.interval_seconds:
+                state[1] += 1
+                return False
+            dropped = state[1] if state is not None else 0
+            self._state[key] = [now, 0]
+        if dropped:
+            record.msg = f"{record.msg} (and {dropped} more times in the last {self.interval_seconds:g} s, not logged)"
+        return True
+
+
+# Messages of huey's consumer (huey/consumer.py, huey 3.5) that repeat on every poll while
+# the queue's storage is unreachable.
+REPEATING_QUEUE_ERRORS = {"Error reading from queue", "Error reading schedule.", "Error in consumer."}
+
+
 class JsonLinesFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -57,6 +96,7 @@ def configure_logging(level: str, log_format: str) -> None:
     _configured = True
 
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RepeatedErrorFilter(REPEATING_QUEUE_ERRORS))
     handler.addFilter(SecretMaskingFilter())
     if log_format == "json":
         handler.setFormatter(JsonLinesFormatter())
