@@ -120,7 +120,9 @@ def _warn_of_similar_issuers(platform: Platform) -> None:
     # "https://lms.example.edu" are two platforms, and one of them never matches.
     bare = platform.issuer.rstrip("/")
     similar = db.session.scalars(
-        db.select(Platform).where(Platform.issuer.in_([bare, f"{bare}/"]), Platform.id != platform.id)
+        db.select(Platform).where(
+            Platform.issuer.in_([bare, f"{bare}/"]), Platform.issuer != platform.issuer, Platform.id != platform.id
+        )
     ).all()
     for other in similar:
         click.echo(

@@ -13,7 +13,10 @@ FRAME_ANCESTORS_CACHE_SECONDS = 30
 
 
 def _origin(url: str) -> str | None:
-    parts = urlsplit(url or "")
+    try:
+        parts = urlsplit(url or "")
+    except ValueError:
+        return None
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         return None
     return f"{parts.scheme}://{parts.netloc}"

@@ -215,6 +215,44 @@ def test_platform_add_warns_of_trailing_slash_twin(app, key_server):
     assert "differs from this one only by a trailing slash" in result.output
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--issuer", "https://[::1", "is not an http or https URL"),
+        ("--auth-url", "https://[x/auth", "is not an http or https URL"),
+        ("--token-url", "https://[x", "is not an http or https URL"),
+        ("--frame-origins", "https://u:Hunter2pw@school.instructure.com", "must not contain a user name or password"),
+        ("--storage-target-origin", "https://u:Hunter2pw@lms.test", "must not contain a user name or password"),
+    ],
+)
+def test_platform_add_rejects_malformed_values(app, key_server, option, value, message):
+    fields = {
+        "--issuer": "https://moodle.example.edu",
+        "--client-id": "cli-client",
+        "--auth-url": "https://moodle.example.edu/auth",
+        "--jwks-url": key_server.url,
+        option: value,
+    }
+    result = app.test_cli_runner().invoke(args=["platform", "add", *[part for item in fields.items() for part in item]])
+
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Hunter2pw" not in result.output
+    assert "Traceback" not in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Platform.id))) == 0
+
+
+def test_platform_add_again_gives_no_slash_warning(app, key_server):
+    runner = app.test_cli_runner()
+    add_platform(runner, TestPlatform(issuer="https://moodle.example.edu/", client_id="client-1"), key_server.url)
+
+    result = add_platform(runner, TestPlatform(issuer="https://moodle.example.edu/", client_id="client-2"), key_server.url)
+
+    assert result.exit_code == 0
+    assert "trailing slash" not in result.output
+
+
 def test_platform_add_prints_lms_values(app, key_server):
     result = add_platform(app.test_cli_runner(), TestPlatform(), key_server.url)
     assert "Tool URL: http://localhost/lti/launch" in result.output

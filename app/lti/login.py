@@ -53,7 +53,11 @@ class RoomsOIDCLogin(FlaskOIDCLogin):
         if not target_link_uri:
             raise LaunchRejected("The login request has no target_link_uri.")
 
-        target = urlsplit(target_link_uri)
+        try:
+            target = urlsplit(target_link_uri)
+        except ValueError:
+            # urlsplit raises ValueError for an unclosed "[" in the host.
+            raise LaunchRejected("The target_link_uri is not a valid URL.") from None
         if target.scheme not in {"http", "https"} or target.netloc.lower() not in self._allowed_hosts:
             raise LaunchRejected(f"The target_link_uri {target_link_uri!r} points at another host than this tool.")
 

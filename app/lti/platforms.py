@@ -56,6 +56,9 @@ def check_origin(value: str, what: str, *, wildcard: bool) -> str:
     # "*.edu" would let every site of a top-level domain frame the tool.
     too_wide = match is not None and match.group(2) is not None and match.group(5) is None
     if match is None or (match.group(2) and not wildcard) or too_wide or (port is not None and not 0 < port < 65536):
+        if "@" in value:
+            # The value is left out of the message, so that a password reaches no log.
+            raise InvalidRegistration(_("The %(what)s must not contain a user name or password.", what=what))
         example = "https://school.instructure.com" + (" or https://*.instructure.com" if wildcard else "")
         raise InvalidRegistration(
             _("The %(what)s %(value)s is not an origin such as %(example)s.", what=what, value=repr(value.strip()[:200]), example=example)
@@ -85,8 +88,14 @@ def _check_url(value: str, what: str, *, required: bool = True) -> str:
         if required:
             raise InvalidRegistration(f"The {what} is required.")
         return ""
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        # urlsplit raises ValueError for an unclosed "[" in the host.
+        parts = None
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc:
+        if "@" in value:
+            raise InvalidRegistration(_("The %(what)s must not contain a user name or password.", what=what))
         raise InvalidRegistration(f"The {what} {value!r} is not an http or https URL.")
     if "@" in parts.netloc:
         # The value is left out of the message, so that the password reaches no log.

@@ -100,8 +100,12 @@ def loggable_url(url: str) -> str:
 
     Control characters become "?", so that the value fits on one log line.
     """
-    parts = urlsplit(url)
-    text = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    try:
+        parts = urlsplit(url)
+        text = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    except ValueError:
+        # urlsplit raises ValueError for an unclosed "[" in the host.
+        text = url.split("?", 1)[0].split("#", 1)[0]
     return "".join(character if character.isprintable() else "?" for character in text)
 
 
@@ -344,16 +348,19 @@ def register_tool(
 
 
 def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
     return parts.scheme in DEFAULT_PORTS and bool(parts.hostname)
 
 
 def _origin(url: str) -> tuple[str, str, int] | None:
     """Return (scheme, host, port) of an http or https URL, with the default port filled in."""
-    parts = urlsplit(url)
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        return None
     try:
+        parts = urlsplit(url)
+        if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+            return None
         port = parts.port or DEFAULT_PORTS[parts.scheme]
     except ValueError:
         return None

@@ -3,7 +3,9 @@
 Positions are kept contiguous from 0, so that moving an item swaps two numbers.
 """
 
+import ipaddress
 import logging
+import re
 from urllib.parse import SplitResult, urlsplit
 
 from flask_babel import gettext as _
@@ -49,12 +51,25 @@ def list_items_page(session: Session, room: Room, *, offset: int, limit: int) ->
     return [item for item, _total in rows], rows[0][1] if rows else 0
 
 
+# One label of a host name: letters (any script), digits and inner hyphens.
+HOST_LABEL_PATTERN = re.compile(r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?")
+
+
 def _has_valid_host(parts: SplitResult) -> bool:
     try:
         # SplitResult.port raises ValueError for a port that is not a number from 0 to 65535.
-        return bool(parts.hostname) and (parts.port is None or parts.port >= 0)
+        if parts.port == 0:
+            return False
     except ValueError:
         return False
+    host = parts.hostname or ""
+    if parts.netloc.startswith("["):
+        try:
+            return ipaddress.ip_address(host).version == 6
+        except ValueError:
+            return False
+    labels = host.rstrip(".").split(".")
+    return 0 < len(host) <= 253 and all(HOST_LABEL_PATTERN.fullmatch(label) for label in labels)
 
 
 def _clean_url(value: str) -> str:
@@ -63,11 +78,21 @@ def _clean_url(value: str) -> str:
         raise InvalidRoomInput(_("The link URL is required."))
     if len(url) > URL_MAX:
         raise InvalidRoomInput(_("The link URL is longer than %(max)d characters.", max=URL_MAX))
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in {"http", "https"}:
+    if not url.lower().startswith(("http://", "https://")):
         raise InvalidRoomInput(_("The link URL must start with http:// or https://."))
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        # urlsplit raises ValueError for an unclosed "[" in the host.
+        parts = None
+    if parts is not None and "@" in parts.netloc:
+        raise InvalidRoomInput(_("The link URL must not contain a user name or password."))
     # Spaces and control characters would make a browser read the link another way.
-    if not _has_valid_host(parts) or any(character.isspace() or not character.isprintable() for character in url):
+    if (
+        parts is None
+        or not _has_valid_host(parts)
+        or any(character.isspace() or not character.isprintable() for character in url)
+    ):
         raise InvalidRoomInput(
             _("The link URL %(url)s is not a valid web address, such as https://example.org/page.", url=url[:200])
         )

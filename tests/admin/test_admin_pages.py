@@ -417,6 +417,16 @@ def test_invalid_origins_rejected(app, test_platform, admin, fields, message):
         assert stored.storage_target_origin is None
 
 
+def test_origin_with_password_not_shown(app, test_platform, admin):
+    pk = platform_id(app, test_platform)
+
+    response = admin.post(embedding_url(pk), {"frame_origins": "https://u:Hunter2pw@school.test", "storage_target_origin": ""})
+
+    assert response.status_code == 400
+    assert "must not contain a user name or password" in unescape(response.get_data(as_text=True))
+    assert "Hunter2pw" not in response.get_data(as_text=True).split("<form", 1)[0]
+
+
 def test_embedding_form_refused_to_others(app, test_platform, instructor, admin, other_platform):
     other_platform_pk, _other_deployment_pk = other_platform
     fields = {"frame_origins": "https://evil.test", "storage_target_origin": ""}

@@ -163,6 +163,13 @@ def test_private_host_default_follows_base_url(monkeypatch, tmp_path):
     assert load_settings(tmp_path)["ROOMS_REGISTRATION_ALLOW_PRIVATE_HOSTS"] is True
 
 
+def test_malformed_configuration_url_rejected(client):
+    response = client.get("/lti/register", query_string={"openid_configuration": "https://[::1", "registration_token": "x"})
+
+    assert response.status_code == 400
+    assert "is not an http or https URL" in page_text(response)
+
+
 @pytest.mark.parametrize(
     ("url", "public"),
     [

@@ -83,6 +83,19 @@ def test_login_target_on_other_host_rejected(client, test_platform, rejection, t
     assert response.headers.getlist("Set-Cookie") == []
 
 
+def test_login_malformed_target_rejected(client, test_platform, rejection):
+    # urlsplit raises ValueError for an unclosed "[": the login must reject it, not fail with 500.
+    response, _ = start_login(client, test_platform, target_link_uri="http://[localhost/lti/launch")
+
+    rejection.assert_rejected(
+        response,
+        stage="login",
+        reason="The target_link_uri is not a valid URL",
+        issuer=test_platform.issuer,
+        client_id=test_platform.client_id,
+    )
+
+
 @pytest.mark.parametrize("missing", ["iss", "login_hint", "target_link_uri"])
 def test_login_missing_parameter_rejected(client, test_platform, rejection, missing):
     response, _ = start_login(client, test_platform, **{missing: None})

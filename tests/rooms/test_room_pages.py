@@ -191,7 +191,19 @@ def test_storyboard_add_move_remove(app, owner):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://", "https://exa mple.com/page", "https://example.com:99999/", "https://example.com/\tpage", "http:///path"],
+    [
+        "http://",
+        "https://exa mple.com/page",
+        "https://exa%20mple.com/page",
+        "https://example.com:99999/",
+        "https://example.com:0/",
+        "https://example.com/\tpage",
+        "http:///path",
+        "https://[::1",
+        "https://[not-an-address]/",
+        "https://-example.com/",
+        f"https://{'a' * 64}.example.com/",
+    ],
 )
 def test_storyboard_rejects_malformed_url(app, owner, url):
     room_id = create_room(owner)
@@ -202,9 +214,20 @@ def test_storyboard_rejects_malformed_url(app, owner, url):
         assert db.session.scalar(db.select(db.func.count(StoryboardItem.id))) == 0
 
 
-def test_storyboard_accepts_web_address(app, owner):
+def test_storyboard_rejects_credentials_in_url(app, owner):
     room_id = create_room(owner)
-    response = owner.post(f"/rooms/{room_id}/storyboard", {"kind": "link", "url": "https://example.org:8443/a?b=c#d"})
+    response = owner.post(f"/rooms/{room_id}/storyboard", {"kind": "link", "url": "https://user:secret@example.com/"})
+    assert response.status_code == 422
+    assert "must not contain a user name or password" in unescape(response.get_data(as_text=True))
+    assert "secret@" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://example.org:8443/a?b=c#d", "http://192.0.2.7/", "https://[2001:db8::1]/page", "https://bücher.example/"]
+)
+def test_storyboard_accepts_web_address(app, owner, url):
+    room_id = create_room(owner)
+    response = owner.post(f"/rooms/{room_id}/storyboard", {"kind": "link", "url": url})
     assert response.status_code == 303
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(StoryboardItem.id))) == 1
