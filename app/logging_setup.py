@@ -17,7 +17,8 @@ PEM_PATTERN = re.compile(r"-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----", re.
 # writes it ('"GET /lti/register?registration_token=... HTTP/1.1"'): LMSs put one-time
 # tokens and hints there. gunicorn's access log of this tool leaves query strings out.
 # Werkzeug may colour the line, so ANSI escapes can follow the opening quote.
-REQUEST_QUERY_PATTERN = re.compile(r'("(?:\x1b\[[0-9;]*m)*[A-Z]{3,7} [^ "?]*)\?[^ "]*')
+# The query ends at the space before the protocol, whatever it contains, quotes included.
+REQUEST_QUERY_PATTERN = re.compile(r'("(?:\x1b\[[0-9;]*m)*[A-Z]+ [^ ?]*)\?[^ ]*')
 MASK = "[masked]"
 
 

@@ -10,6 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
+from app.logging_setup import SecretMaskingFilter
 from demo.app import build_platform, create_app, registration_command
 from demo.keys import load_or_create_private_key
 
@@ -71,6 +72,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The tool's filter keeps login hints, states and nonces of the request lines out of the log.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(SecretMaskingFilter())
 
     if arguments.host not in LOOPBACK_HOSTS:
         logger.warning(
@@ -89,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         token_audience=arguments.token_audience,
         tool_custom=dict(arguments.custom),
     )
-    app = create_app(platform)
+    app = create_app(platform, registered=arguments.registered)
 
     logger.info("Demo LMS at %s, signing with key %s", platform.course_url, platform.signing_key.kid)
     if not arguments.registered:

@@ -51,13 +51,16 @@ def registration_command(platform: DemoPlatform) -> str:
     return shlex.join(arguments)
 
 
-def create_app(platform: DemoPlatform) -> Flask:
+def create_app(platform: DemoPlatform, *, registered: bool = False) -> Flask:
     """Create the demo LMS's Flask app around ``platform``.
 
     All state lives in ``platform``, in memory, so a restart starts a clean course.
+    ``registered`` says that the tool has this platform registered already, so that the
+    course page does not ask for the registration command.
     """
     app = Flask(__name__)
     app.config["DEMO_REGISTRATION_COMMAND"] = registration_command(platform)
+    app.config["DEMO_REGISTERED"] = registered
     app.extensions["demo_platform"] = platform
 
     app.register_blueprint(bp)

@@ -102,6 +102,7 @@ def course():
         options=options,
         platform=platform,
         registration_command=current_app.config["DEMO_REGISTRATION_COMMAND"],
+        registered=current_app.config.get("DEMO_REGISTERED", False),
         resource_link_request=RESOURCE_LINK_REQUEST,
         deep_linking_request=DEEP_LINKING_REQUEST,
     )

@@ -8,6 +8,7 @@ import requests
 from app import create_app
 from app.extensions import db
 from app.lti.keys import active_signing_key
+from app.logging_setup import mask_secrets
 from demo.keys import generate_private_key_pem
 from demo.platform import DemoPlatform
 from tests.support.jwks_server import KeySetServer
@@ -108,3 +109,18 @@ def _active_key_pem(database_settings: dict[str, str], monkeypatch) -> str:
         pem = active_signing_key(db.session, server_app.config["ROOMS_KEY_ENCRYPTION_KEY"]).private_key_pem
         db.engine.dispose()
     return pem
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '127.0.0.1 - - [x] "GET /lti/register?registration_token=SECRET-1 HTTP/1.1" 200 -',
+        '127.0.0.1 - - [x] "\x1b[35m\x1b[1mGET /lti/login?lti_message_hint=SECRET-1 HTTP/1.1\x1b[0m" 502 -',
+        '127.0.0.1 - - [x] "GET /lti/register?x="&registration_token=SECRET-1 HTTP/1.1" 200 -',
+        '127.0.0.1 - - [x] "PROPFIND /lti/register?registration_token=SECRET-1 HTTP/1.1" 405 -',
+    ],
+)
+def test_access_line_query_masked(line):
+    masked = mask_secrets(line)
+    assert "SECRET-1" not in masked
+    assert "?[masked] HTTP/1.1" in masked

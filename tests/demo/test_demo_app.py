@@ -76,6 +76,13 @@ def test_course_page_shows_registration_command(client, platform):
     assert f"--jwks-url {platform.jwks_url}" in html
 
 
+def test_course_page_of_registered_demo(platform):
+    html = create_app(platform, registered=True).test_client().get("/").get_data(as_text=True)
+
+    assert "The tool has this LMS registered already." in html
+    assert "platform add" not in html
+
+
 def test_course_page_security_headers(client):
     response = client.get("/")
 

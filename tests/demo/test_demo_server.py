@@ -73,6 +73,8 @@ def test_demo_command_keeps_key_on_restart(tmp_path):
     try:
         first_jwks = requests.get(f"{first.url}/jwks", timeout=5).json()
         course_page = requests.get(f"{first.url}/", timeout=5).text
+        # The query string stays out of the demo's access log.
+        requests.get(f"{first.url}/auth", params={"lti_message_hint": "hint-not-to-log"}, timeout=5)
     finally:
         first.stop()
     second = start_demo(port, data_dir, tmp_path / "logs")
@@ -87,6 +89,8 @@ def test_demo_command_keeps_key_on_restart(tmp_path):
     assert f"http://localhost:{port}/auth" in course_page
     assert f"--issuer http://localhost:{port}" in first.output()
     assert "PRIVATE KEY" not in first.output()
+    assert "GET /auth?[masked]" in first.output()
+    assert "hint-not-to-log" not in first.output()
 
 
 class CachingServiceConnector(ServiceConnector):
