@@ -48,8 +48,13 @@ MAX_FRAME_ORIGINS = 20
 MAX_FRAME_ORIGINS_LENGTH = 2000
 
 
-def check_origin(value: str, what: str, *, wildcard: bool) -> str:
-    """Return the origin in lower case, or raise InvalidRegistration naming the field ``what``."""
+def _credentials_error(field_name: str) -> InvalidRegistration:
+    # The value is left out of the message, so that a password reaches no log.
+    return InvalidRegistration(_("The %(what)s must not contain a user name or password.", what=field_name))
+
+
+def check_origin(value: str, field_name: str, *, wildcard: bool) -> str:
+    """Return the origin in lower case, or raise InvalidRegistration naming ``field_name``."""
     origin = value.strip().lower().rstrip("/")
     match = FRAME_ORIGIN_PATTERN.fullmatch(origin)
     port = int(match.group(7)[1:]) if match and match.group(7) else None
@@ -57,11 +62,15 @@ def check_origin(value: str, what: str, *, wildcard: bool) -> str:
     too_wide = match is not None and match.group(2) is not None and match.group(5) is None
     if match is None or (match.group(2) and not wildcard) or too_wide or (port is not None and not 0 < port < 65536):
         if "@" in value:
-            # The value is left out of the message, so that a password reaches no log.
-            raise InvalidRegistration(_("The %(what)s must not contain a user name or password.", what=what))
+            raise _credentials_error(field_name)
         example = "https://school.instructure.com" + (" or https://*.instructure.com" if wildcard else "")
         raise InvalidRegistration(
-            _("The %(what)s %(value)s is not an origin such as %(example)s.", what=what, value=repr(value.strip()[:200]), example=example)
+            _(
+                "The %(what)s %(value)s is not an origin such as %(example)s.",
+                what=field_name,
+                value=repr(value.strip()[:200]),
+                example=example,
+            )
         )
     return origin
 
@@ -93,13 +102,12 @@ def _check_url(value: str, what: str, *, required: bool = True) -> str:
     except ValueError:
         # urlsplit raises ValueError for an unclosed "[" in the host.
         parts = None
-    if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc:
-        if "@" in value:
-            raise InvalidRegistration(_("The %(what)s must not contain a user name or password.", what=what))
+    is_http_url = parts is not None and parts.scheme in {"http", "https"} and bool(parts.netloc)
+    # A value that is no URL may still carry "user:password@host", so all of it is searched.
+    if "@" in (parts.netloc if is_http_url else value):
+        raise _credentials_error(what)
+    if not is_http_url:
         raise InvalidRegistration(f"The {what} {value!r} is not an http or https URL.")
-    if "@" in parts.netloc:
-        # The value is left out of the message, so that the password reaches no log.
-        raise InvalidRegistration(_("The %(what)s must not contain a user name or password.", what=what))
     return value
 
 
